@@ -1,0 +1,114 @@
+"""The events, version 1.
+
+Each class is the ``data`` of an :class:`~motcua_contracts.envelope.Envelope`.
+Events carry no full personal data: no citizen ID number, no phone number, no
+address. Subscribers get references (dossier id/code) and masked values only.
+"""
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from motcua_contracts.types import Channel, LifeEvent, ReturnChannel, Timeliness
+
+
+class EventData(BaseModel):
+    """Base of every event's data: frozen, and tolerant of fields it does not know."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+    #: The service that owns (publishes) this event.
+    owner: ClassVar[str]
+
+
+class DossierReceived(EventData):
+    """A commune's one-stop shop accepted a dossier and gave a receipt (form 01)."""
+
+    event_type: ClassVar[str] = "DossierReceived"
+    owner: ClassVar[str] = "intake"
+
+    dossier_id: UUID = Field(description="Intake's id of the dossier.")
+    dossier_code: str = Field(description="Dossier code '<unit code>-YYMMDD-NNNN' printed on the receipt.")
+    procedure_code: str = Field(description="Code of the administrative procedure (TTHC).")
+    procedure_name: str = Field(description="Vietnamese name of the procedure.")
+    field: str = Field(description="Field (lĩnh vực) of the procedure, e.g. 'ho_tich'.")
+    life_event: LifeEvent | None = Field(
+        default=None, description="Civil-status life event the procedure records, if any."
+    )
+    channel: Channel = Field(description="How the dossier was submitted.")
+    received_at: datetime = Field(description="When the dossier was received (UTC).")
+    appointment_at: datetime = Field(description="Appointment date for the result (UTC).")
+    processing_days: float = Field(ge=0, description="Legal processing time in working days.")
+    applicant_name_masked: str = Field(description="Applicant's name with all but initials hidden.")
+    applicant_phone_masked: str | None = Field(
+        default=None, description="Phone with all but the last 3 digits hidden, if given."
+    )
+    consent_letters: bool = Field(
+        default=False, description="Citizen agreed to letters beyond the procedure (congratulations...)."
+    )
+    consent_sms: bool = Field(default=False, description="Citizen agreed to receive SMS.")
+
+
+class ResultReturned(EventData):
+    """The result of a dossier was handed back to the citizen."""
+
+    event_type: ClassVar[str] = "ResultReturned"
+    owner: ClassVar[str] = "intake"
+
+    dossier_id: UUID
+    dossier_code: str
+    procedure_code: str
+    field: str
+    received_at: datetime
+    appointment_at: datetime
+    returned_at: datetime = Field(description="When the result was handed back (UTC).")
+    timeliness: Timeliness = Field(description="Early, on time or late against appointment_at.")
+    return_channel: ReturnChannel
+    officer_id: str | None = Field(default=None, description="Officer who handled the dossier.")
+
+
+class BallotOpened(EventData):
+    """A satisfaction ballot was opened for a dossier whose result was returned."""
+
+    event_type: ClassVar[str] = "BallotOpened"
+    owner: ClassVar[str] = "survey"
+
+    ballot_id: UUID
+    dossier_id: UUID
+    dossier_code: str
+    procedure_code: str
+    officer_id: str | None = None
+    expires_at: datetime
+
+
+class SurveySubmitted(EventData):
+    """A citizen submitted a satisfaction ballot (SIPAS 5-point scale)."""
+
+    event_type: ClassVar[str] = "SurveySubmitted"
+    owner: ClassVar[str] = "survey"
+
+    ballot_id: UUID
+    dossier_id: UUID | None = Field(default=None, description="None for anonymous or paper ballots.")
+    dossier_code: str | None = None
+    procedure_code: str | None = None
+    officer_id: str | None = None
+    overall: int = Field(ge=1, le=5, description="Overall rating, 1 (very unsatisfied) to 5 (very satisfied).")
+    satisfied: bool = Field(description="True when overall is 4 or 5.")
+    submitted_at: datetime
+
+
+EVENT_TYPES: dict[tuple[str, int], type[EventData]] = {
+    (cls.event_type, cls.schema_version): cls
+    for cls in (DossierReceived, ResultReturned, BallotOpened, SurveySubmitted)
+}
+
+
+def event_class(event_type: str, schema_version: int) -> type[EventData]:
+    try:
+        return EVENT_TYPES[(event_type, schema_version)]
+    except KeyError:
+        raise LookupError(f"unknown event {event_type} v{schema_version}") from None

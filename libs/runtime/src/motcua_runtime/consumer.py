@@ -1,0 +1,147 @@
+"""Reliable JetStream consumers on FastStream.
+
+Every subscriber is a durable pull consumer with ``ack_policy`` set explicitly.
+The middleware below decides what happens to a message whose handler failed:
+
+- a message that can never be processed (not JSON, not the schema, unknown
+  version) goes to the dead-letter stream with the reason, then is terminated;
+- any other error is treated as transient (MongoDB unavailable, write conflict):
+  the message is nacked with an exponential delay, and after ``max_deliver``
+  attempts it goes to the dead-letter stream too, so it is never silently lost.
+
+The middleware reads delivery metadata from the raw message it already holds,
+so handlers take only their pydantic event (injecting FastStream's message
+object into a handler costs a lot of consumer throughput).
+"""
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from faststream import AckPolicy
+from faststream._internal.middlewares import BaseMiddleware
+from faststream.exceptions import NackMessage, RejectMessage
+from faststream.nats import JStream, NatsBroker, PullSub
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+
+from motcua_contracts import dead_letter_subject, event_subject_filter
+from motcua_contracts.streams import DEAD_LETTERS, EVENTS
+
+log = structlog.get_logger("motcua.consumer")
+
+
+class PoisonMessage(Exception):
+    """Raised by a handler for a message that no retry can fix."""
+
+
+def retry_delay(delivery: int, cap: float) -> float:
+    """0.5 s, 1 s, 2 s, 4 s ... capped."""
+    return min(0.5 * 2 ** max(delivery - 1, 0), cap)
+
+
+def _poison_reason(error: BaseException) -> str | None:
+    if isinstance(error, PoisonMessage):
+        return str(error) or "poison message"
+    if isinstance(error, ValidationError):
+        return f"schema validation failed: {error.error_count()} error(s): " + "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()[:5]
+        )
+    if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+        return f"body is not JSON: {error}"
+    return None
+
+
+def reliable_consumer_middleware(service: str, *, max_deliver: int, max_delay: float) -> type[BaseMiddleware]:
+    class ReliableConsumer(BaseMiddleware):
+        async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+            raw = msg.raw_message
+            headers = raw.headers or {}
+            structlog.contextvars.bind_contextvars(
+                commune=headers.get("Motcua-Commune"),
+                correlation_id=headers.get("Motcua-Correlation-Id"),
+                event_id=headers.get("Nats-Msg-Id"),
+                event_type=headers.get("Motcua-Event-Type"),
+            )
+            try:
+                return await call_next(msg)
+            except (NackMessage, RejectMessage):
+                raise
+            except Exception as error:
+                metadata = raw.metadata
+                delivered = metadata.num_delivered or 1
+                reason = _poison_reason(error)
+                if reason is None and delivered < max_deliver:
+                    delay = retry_delay(delivered, max_delay)
+                    log.warning("consumer.retry", error=repr(error), delivery=delivered, retry_in=delay)
+                    raise NackMessage(delay=delay) from error
+                if reason is None:
+                    reason = f"gave up after {delivered} deliveries: {error!r}"
+                await self._dead_letter(raw, metadata, reason)
+                log.error("consumer.dead_lettered", reason=reason, subject=raw.subject)
+                raise RejectMessage() from error
+            finally:
+                structlog.contextvars.unbind_contextvars("commune", "correlation_id", "event_id", "event_type")
+
+        async def _dead_letter(self, raw: Any, metadata: Any, reason: str) -> None:
+            consumer = metadata.consumer or "unknown"
+            headers = {k: v for k, v in (raw.headers or {}).items() if k != "Nats-Msg-Id"}
+            headers.update(
+                {
+                    # Same message dead-lettered twice (crash after publish) is dropped.
+                    "Nats-Msg-Id": f"{consumer}:{metadata.stream}:{metadata.sequence.stream}",
+                    "Motcua-Dlq-Reason": reason[:1000],
+                    "Motcua-Dlq-Service": service,
+                    "Motcua-Dlq-Consumer": consumer,
+                    "Motcua-Dlq-Original-Subject": raw.subject,
+                    "Motcua-Dlq-Original-Stream": metadata.stream,
+                    "Motcua-Dlq-Original-Sequence": str(metadata.sequence.stream),
+                    "Motcua-Dlq-Deliveries": str(metadata.num_delivered),
+                }
+            )
+            js = raw._client.jetstream()
+            # If this publish fails the exception propagates and the message is nacked: not lost.
+            await js.publish(dead_letter_subject(service, consumer), raw.data, headers=headers, stream=DEAD_LETTERS.name)
+
+    return ReliableConsumer
+
+
+def event_subscriber(
+    broker: NatsBroker,
+    *,
+    durable: str,
+    event_type: str,
+    version: int,
+    max_deliver: int,
+    ack_wait_seconds: float,
+    batch_size: int,
+    description: str = "",
+):
+    """A durable pull subscriber on MOTCUA_EVENTS for one event type of every commune.
+
+    One durable consumer per service and purpose: replicas of a service bind to the
+    same consumer and share its messages, each delivered to one of them.
+    """
+    subject = event_subject_filter(event_type, version)
+    config = ConsumerConfig(
+        durable_name=durable,
+        ack_policy=JsAckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        # The middleware dead-letters on the last delivery; one more lets a crash
+        # during that last attempt still reach it.
+        max_deliver=max_deliver + 1,
+        ack_wait=ack_wait_seconds,
+        filter_subject=subject,
+        max_ack_pending=1000,
+    )
+    return broker.subscriber(
+        subject,
+        stream=JStream(EVENTS.name, declare=False),
+        durable=durable,
+        config=config,
+        pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        description=description,
+    )

@@ -1,0 +1,43 @@
+"""Errors users read: Vietnamese first, English on request (Accept-Language: en).
+
+Domain code raises its own exceptions; entrypoints translate them into
+:class:`UserFacingError`, which becomes an HTTP 4xx with a stable ``code``.
+"""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+class UserFacingError(Exception):
+    def __init__(self, status: int, code: str, message_vi: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.status, self.code, self.message_vi, self.message_en = status, code, message_vi, message_en
+
+
+def _wants_english(request: Request) -> bool:
+    return request.headers.get("accept-language", "").lower().startswith("en")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(UserFacingError)
+    async def user_facing(request: Request, error: UserFacingError) -> JSONResponse:
+        message = error.message_en if _wants_english(request) else error.message_vi
+        return JSONResponse(
+            {"error": {"code": error.code, "message": message, "message_vi": error.message_vi,
+                       "message_en": error.message_en}},
+            status_code=error.status,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in error.errors()
+        ]
+        vi = "Dữ liệu gửi lên không hợp lệ: " + "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        en = "The request is not valid: " + "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        return JSONResponse(
+            {"error": {"code": "invalid_request", "message": en if _wants_english(request) else vi,
+                       "message_vi": vi, "message_en": en, "problems": problems}},
+            status_code=422,
+        )

@@ -1,0 +1,10 @@
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from motcua_runtime.unit_of_work import MongoUnitOfWork
+
+from motcua_intake.adapters.repository import MongoDossierRepository
+
+
+class MongoIntakeUnitOfWork(MongoUnitOfWork):
+    def _bind(self, session: AsyncClientSession) -> None:
+        self.dossiers = MongoDossierRepository(self.db, session)

@@ -1,0 +1,17 @@
+from pydantic_settings import SettingsConfigDict
+
+from motcua_runtime.settings import ServiceSettings
+
+
+class IntakeSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
+
+    service_name: str = "intake"
+    #: Local time zone of the communes (Vietnam, UTC+7).
+    utc_offset_hours: int = 7
+    #: A dossier received at or after this local hour counts from the next working day (verify per province).
+    cutoff_hour: int = 15
+    #: Local hour of the appointment on the due day (end of office hours).
+    appointment_hour: int = 17
+    #: Extra non-working days (ISO dates) until the yearly calendar of the next issue lands.
+    holidays: list[str] = []
