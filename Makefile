@@ -1,0 +1,16 @@
+# The two commands a newcomer needs:
+#   make up    — run the whole system locally (embedded NATS + MongoDB, four services, demo data)
+#   make test  — run the whole test suite against real servers
+.PHONY: up test env schemas asyncapi
+
+env:
+	@./scripts/bootstrap.sh
+
+up: env
+	.venv/bin/python -m motcua_devstack up
+
+test: env
+	.venv/bin/python -m pytest
+
+schemas: env
+	.venv/bin/motcua-export-schemas

@@ -1,0 +1,107 @@
+"""Counter use cases with a fake unit of work: no servers, milliseconds."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from motcua_contracts import Channel, ReturnChannel, Timeliness
+from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_intake.domain.model import AlreadyReturned, Applicant
+from motcua_intake.service_layer import handlers
+
+
+class FakeRepository:
+    def __init__(self):
+        self.dossiers, self.counters = {}, {}
+
+    async def add(self, dossier):
+        self.dossiers[(dossier.commune_code, dossier.code)] = dossier
+
+    async def save(self, dossier):
+        self.dossiers[(dossier.commune_code, dossier.code)] = dossier
+
+    async def get(self, commune_code, code):
+        return self.dossiers.get((commune_code, code))
+
+    async def next_sequence(self, commune_code, day_key):
+        key = (commune_code, day_key)
+        self.counters[key] = self.counters.get(key, 0) + 1
+        return self.counters[key]
+
+
+class FakeUnitOfWork:
+    def __init__(self):
+        self.dossiers = FakeRepository()
+        self.published, self._pending, self.commits = [], [], 0
+
+    async def __aenter__(self):
+        self._pending = []
+        return self
+
+    async def __aexit__(self, *exc):
+        self._pending = []
+
+    def emit(self, envelope):
+        self._pending.append(envelope)
+
+    async def commit(self):
+        self.published += self._pending
+        self.commits += 1
+
+
+CAL = WorkingCalendar()
+MONDAY_9 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def receive(uow, commune="26041", procedure="CT-CHUKY", now=MONDAY_9):
+    command = handlers.ReceiveDossier(
+        commune_code=commune, procedure_code=procedure, channel=Channel.COUNTER,
+        applicant=Applicant("Nguyễn Văn An", id_number="079123456789", phone="0912345678"),
+        consent_letters=True, consent_sms=True, correlation_id="corr-1",
+    )
+    return handlers.receive_dossier(command, uow, CAL, now)
+
+
+@pytest.mark.asyncio
+async def test_receiving_gives_daily_codes_per_commune_and_announces_each_dossier():
+    uow = FakeUnitOfWork()
+    first = await receive(uow)
+    second = await receive(uow)
+    other = await receive(uow, commune="15667")
+    assert (first.code, second.code, other.code) == ("26041-261123-0001", "26041-261123-0002", "15667-261123-0001")
+    assert [e.event_type for e in uow.published] == ["DossierReceived"] * 3
+    event = uow.published[0]
+    assert event.commune_code == "26041" and event.correlation_id == "corr-1"
+    assert event.data.applicant_phone_masked == "*******678"
+    assert "079123456789" not in event.model_dump_json() and "0912345678" not in event.model_dump_json()
+
+
+@pytest.mark.asyncio
+async def test_unknown_procedure_is_refused_and_nothing_is_written():
+    uow = FakeUnitOfWork()
+    with pytest.raises(handlers.UnknownProcedure):
+        await receive(uow, procedure="NO-SUCH")
+    assert uow.commits == 0 and uow.published == []
+
+
+@pytest.mark.asyncio
+async def test_returning_a_result_records_timeliness_once():
+    uow = FakeUnitOfWork()
+    dossier = await receive(uow, procedure="HT-XNTTHN")  # 3 working days: due Thursday
+    command = handlers.ReturnResult("26041", dossier.code, ReturnChannel.AT_HOME, "cb-01", "corr-2")
+    returned = await handlers.return_result(command, uow, CAL, datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+    assert returned.timeliness is Timeliness.EARLY
+    assert uow.published[-1].event_type == "ResultReturned"
+    assert uow.published[-1].data.return_channel is ReturnChannel.AT_HOME
+    with pytest.raises(AlreadyReturned):
+        await handlers.return_result(command, uow, CAL, datetime(2026, 11, 26, 3, 0, tzinfo=UTC))
+    assert len(uow.published) == 2
+
+
+@pytest.mark.asyncio
+async def test_returning_an_unknown_dossier_is_an_error():
+    with pytest.raises(handlers.DossierNotFound):
+        await handlers.return_result(
+            handlers.ReturnResult("26041", "26041-261123-9999", ReturnChannel.COUNTER, None, "c"),
+            FakeUnitOfWork(), CAL, MONDAY_9,
+        )
