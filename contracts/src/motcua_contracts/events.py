@@ -98,6 +98,10 @@ class SurveySubmitted(EventData):
     officer_id: str | None = None
     overall: int = Field(ge=1, le=5, description="Overall rating, 1 (very unsatisfied) to 5 (very satisfied).")
     satisfied: bool = Field(description="True when overall is 4 or 5.")
+    factors: dict[str, int] = Field(
+        default_factory=dict,
+        description="SIPAS factor scores 1-5 the citizen gave: access, procedure, officer, result, feedback.",
+    )
     submitted_at: datetime
 
 

@@ -1,12 +1,13 @@
 """HTTP API of the counter. Translates requests into commands; nothing more."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Callable
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from motcua_contracts import Channel, CommuneCode, LifeEvent, ReturnChannel
+from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 from motcua_runtime.unit_of_work import retry_transient
 
@@ -107,7 +108,7 @@ def router(uow_factory: Callable[[], handlers.IntakeUnitOfWork], calendar: Worki
         )
         try:
             dossier = await retry_transient(
-                lambda: handlers.receive_dossier(command, uow_factory(), calendar, datetime.now(UTC))
+                lambda: handlers.receive_dossier(command, uow_factory(), calendar, utc_now())
             )
         except handlers.UnknownProcedure as error:
             raise UserFacingError(
@@ -143,7 +144,7 @@ def router(uow_factory: Callable[[], handlers.IntakeUnitOfWork], calendar: Worki
         )
         try:
             dossier = await retry_transient(
-                lambda: handlers.return_result(command, uow_factory(), calendar, datetime.now(UTC))
+                lambda: handlers.return_result(command, uow_factory(), calendar, utc_now())
             )
         except handlers.DossierNotFound as error:
             raise _not_found(dossier_code) from error
