@@ -77,4 +77,5 @@ def extra_service(stack: Stack, name: str) -> ServiceProcess:
     """Another process of a service, on the same servers and database (a replica)."""
     spec = next(s for s in SERVICES if s.name == name)
     return ServiceProcess(spec, stack.log_dir, stack.nats_url, stack.mongodb_uri,
-                          database_prefix=stack.database_prefix, cwd=stack.root)
+                          database_prefix=stack.database_prefix, cwd=stack.root,
+                          log_name=f"{name}-replica")

@@ -30,6 +30,9 @@ import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from pymongo import MongoClient
+from pymongo.errors import OperationFailure, PyMongoError
+
 __all__ = [
     "ServerStartError",
     "free_port",
@@ -518,9 +521,6 @@ class MongoHandle(_ServerHandle):
         ]  # fmt: skip
 
     def _wait_ready(self, deadline: float) -> None:
-        from pymongo import MongoClient
-        from pymongo.errors import OperationFailure, PyMongoError
-
         client = MongoClient(
             self.direct_uri,
             serverSelectionTimeoutMS=500,
@@ -536,7 +536,7 @@ class MongoHandle(_ServerHandle):
                     if hello.get("isWritablePrimary") and hello.get("me") == self.host:
                         return
                     if not hello.get("setName"):
-                        self._fix_replica_set(client, OperationFailure)
+                        self._fix_replica_set(client)
                 except PyMongoError:
                     pass
                 if time.monotonic() > deadline:
@@ -545,7 +545,7 @@ class MongoHandle(_ServerHandle):
         finally:
             client.close()
 
-    def _fix_replica_set(self, client, OperationFailure) -> None:
+    def _fix_replica_set(self, client: MongoClient) -> None:
         """Initiate on first start; on a start with another port, point the stored
         config at the new host (forced reconfig: there is no other member to ask)."""
         try:

@@ -30,16 +30,18 @@ __all__ = ["ServiceSpec", "SERVICES", "ServiceProcess", "Stack", "find_project_r
 
 @dataclass(frozen=True)
 class ServiceSpec:
+    """A service: ``name`` gives the ASGI factory ``motcua_<name>.entrypoints.app:create_app``
+    (run by ``uvicorn --factory``) and the settings prefix ``<NAME>_``; both can be overridden."""
+
     name: str
+    factory: str = ""
+    env_prefix: str = ""
 
-    @property
-    def factory(self) -> str:
-        """The ASGI app factory given to ``uvicorn --factory``."""
-        return f"motcua_{self.name}.entrypoints.app:create_app"
-
-    @property
-    def env_prefix(self) -> str:
-        return f"{self.name.upper()}_"
+    def __post_init__(self) -> None:
+        if not self.factory:
+            object.__setattr__(self, "factory", f"motcua_{self.name}.entrypoints.app:create_app")
+        if not self.env_prefix:
+            object.__setattr__(self, "env_prefix", f"{self.name.upper()}_")
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
@@ -62,8 +64,11 @@ class ServiceProcess:
         port: int | None = None,
         database_prefix: str = "motcua_",
         cwd: Path | None = None,
+        log_name: str | None = None,
     ) -> None:
+        """``log_name`` (default ``<name>.log``): give a second process of a service its own log."""
         self.spec = spec
+        self.log_name = log_name or f"{spec.name}.log"
         self.log_dir = Path(log_dir)
         self.nats_url = nats_url
         self.mongodb_uri = mongodb_uri
@@ -87,7 +92,7 @@ class ServiceProcess:
 
     @property
     def log_path(self) -> Path:
-        return self.log_dir / f"{self.spec.name}.log"
+        return self.log_dir / self.log_name
 
     @property
     def alive(self) -> bool:
