@@ -1,0 +1,70 @@
+"""Stream subscribers: translate a message into a handler call, nothing more."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from faststream.nats import NatsBroker
+
+from motcua_contracts import DossierReceived, Envelope, ResultReturned, SurveySubmitted
+from motcua_runtime.consumer import event_subscriber
+from motcua_runtime.settings import ServiceSettings
+from motcua_runtime.unit_of_work import retry_transient
+
+from motcua_reporting.service_layer import handlers
+
+
+class CommuneTurns:
+    """One counting transaction at a time per commune in this process.
+
+    Every event of a commune increments the same counters documents, and a pull
+    subscriber runs a whole fetched batch concurrently: concurrent transactions on
+    one document fail with WriteConflict, so without this most of a burst is
+    retried over and over. Waiting for a turn is bounded: after ``wait_seconds``
+    the message is nacked (a transient error) and redelivered later, well before
+    JetStream's ack wait runs out. Replicas still meet in write conflicts
+    (one per replica at most); ``retry_transient`` absorbs those.
+    """
+
+    def __init__(self, wait_seconds: float) -> None:
+        self._wait = wait_seconds
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def turn(self, commune_code: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(commune_code, asyncio.Lock())
+        async with asyncio.timeout(self._wait):
+            await lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handlers.UowFactory) -> None:
+    options = dict(
+        max_deliver=settings.max_deliver,
+        ack_wait_seconds=settings.ack_wait_seconds,
+        batch_size=settings.pull_batch_size,
+    )
+    turns = CommuneTurns(wait_seconds=settings.ack_wait_seconds / 3)
+
+    async def count(envelope: Envelope, handler) -> None:
+        async with turns.turn(envelope.commune_code):
+            # A fresh unit of work per attempt.
+            await retry_transient(lambda: handler(envelope, uow_factory()))
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_RECEIVED, event_type="DossierReceived", version=1,
+                      description="Dossiers received, by channel", **options)
+    async def dossier_received(event: Envelope[DossierReceived]) -> None:
+        await count(event, handlers.on_dossier_received)
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_RETURNED, event_type="ResultReturned", version=1,
+                      description="Results returned: early, on time, late, at home", **options)
+    async def result_returned(event: Envelope[ResultReturned]) -> None:
+        await count(event, handlers.on_result_returned)
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_SURVEY, event_type="SurveySubmitted", version=1,
+                      description="Satisfaction ballots submitted, and how many satisfied", **options)
+    async def survey_submitted(event: Envelope[SurveySubmitted]) -> None:
+        await count(event, handlers.on_survey_submitted)
