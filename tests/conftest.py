@@ -25,7 +25,7 @@ def _testcontainers_env(stack_exit: list) -> None:
     from testcontainers.nats import NatsContainer
 
     nats = NatsContainer("nats:2.10").with_command("-js")
-    mongo = MongoDbContainer("mongo:7").with_command("--replSet rs0 --bind_ip_all")
+    mongo = MongoDbContainer("mongo:7").with_command("--replSet rs0 --bind_ip_all --setParameter transactionLifetimeLimitSeconds=10")
     nats.start()
     mongo.start()
     stack_exit += [nats.stop, mongo.stop]

@@ -21,13 +21,17 @@ async def _figures(http, services, commune):
     return as_json(await http.get(f"{services['reporting'].base_url}/v1/communes/{commune}/figures"))
 
 
-async def _received_becomes(http, services, commune, expected, timeout=60):
+async def _received_becomes(http, services, commune, expected, timeout=120):
     async def check():
         figures = await _figures(http, services, commune)
         assert figures["received"] <= expected, f"counted {figures['received']} > {expected}: double effect"
         return figures["received"] == expected
 
-    await eventually(check, timeout=timeout, interval=0.2)
+    try:
+        await eventually(check, timeout=timeout, interval=0.2)
+    except AssertionError:
+        figures = await _figures(http, services, commune)
+        raise AssertionError(f"counted {figures['received']} of {expected} within {timeout}s") from None
     await asyncio.sleep(1.5)  # late duplicates would show up now
     assert (await _figures(http, services, commune))["received"] == expected
 

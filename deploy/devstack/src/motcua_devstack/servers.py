@@ -46,6 +46,7 @@ __all__ = [
     "mongod_bin",
 ]
 
+TRANSACTION_LIFETIME_SECONDS = 10
 REPLICA_SET = "rs0"
 LOOPBACK = "127.0.0.1"
 
@@ -518,6 +519,11 @@ class MongoHandle(_ServerHandle):
             "--oplogSize", "256",
             "--nounixsocket",
             "--setParameter", "diagnosticDataCollectionEnabled=false",
+            # A consumer killed mid-transaction leaves its transaction open, and every
+            # other writer of the same counters document meets WriteConflict until the
+            # server aborts it. Our transactions last milliseconds: abort after 10 s,
+            # not the default 60 s. The same setting is in docker-compose and deploy/.
+            "--setParameter", f"transactionLifetimeLimitSeconds={TRANSACTION_LIFETIME_SECONDS}",
         ]  # fmt: skip
 
     def _wait_ready(self, deadline: float) -> None:
