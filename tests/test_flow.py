@@ -9,7 +9,7 @@ from tests.helpers import as_json, eventually
 pytestmark = pytest.mark.e2e
 
 
-async def test_a_dossier_flows_from_the_counter_to_letters_ballots_and_figures(services, http, commune):
+async def test_a_dossier_flows_from_the_counter_to_letters_ballots_and_figures(stack, services, http, commune):
     intake, notify = services["intake"].base_url, services["notify"].base_url
     survey, reporting = services["survey"].base_url, services["reporting"].base_url
 
@@ -18,7 +18,7 @@ async def test_a_dossier_flows_from_the_counter_to_letters_ballots_and_figures(s
         "procedure_code": "HT-KHAISINH", "channel": "counter",
         "applicant": {"full_name": "Lê Thị Hoa", "id_number": "079123456789", "phone": "0912345678"},
         "consent_letters": True, "consent_sms": True,
-    }))
+    }, headers={"X-Correlation-ID": f"corr-{commune}"}))
     code = dossier["dossier_code"]
     assert code.startswith(f"{commune}-")
 
@@ -40,7 +40,8 @@ async def test_a_dossier_flows_from_the_counter_to_letters_ballots_and_figures(s
     print(f"\nnotification after {notified_after:.3f}s, counted after {counted_after:.3f}s")
 
     as_json(await http.post(f"{intake}/v1/communes/{commune}/dossiers/{code}/return",
-                            json={"return_channel": "at_home", "officer_id": "cb-tp-01"}))
+                            json={"return_channel": "at_home", "officer_id": "cb-tp-01"},
+                            headers={"X-Correlation-ID": f"corr-{commune}-return"}))
 
     async def open_ballot():
         items = as_json(await http.get(f"{survey}/v1/communes/{commune}/ballots",
@@ -68,6 +69,16 @@ async def test_a_dossier_flows_from_the_counter_to_letters_ballots_and_figures(s
                             json={"overall": 1})
     assert again.status_code == 409
     assert "đã được gửi" in again.json()["error"]["message"]
+
+    # Every service's log follows the dossier by code and correlation id, never by ID or phone number.
+    logs = {path.stem: path.read_text(encoding="utf-8") for path in stack.log_dir.glob("*.log")}
+    for name in ("intake", "notify", "survey", "reporting"):
+        lines = [line for line in logs[name].splitlines() if code in line]
+        assert lines, f"{name} logged nothing about {code}"
+        expected = f"corr-{commune}-return" if name == "survey" else f"corr-{commune}"
+        assert any(expected in line for line in lines), f"{name} lost the correlation id"
+    for name, text in logs.items():
+        assert "079123456789" not in text and "0912345678" not in text, f"personal data in {name}'s log"
 
 
 async def test_bad_input_gets_a_clear_error_and_writes_nothing(services, http, commune):

@@ -64,9 +64,12 @@ def reliable_consumer_middleware(service: str, *, max_deliver: int, max_delay: f
                 correlation_id=headers.get("Motcua-Correlation-Id"),
                 event_id=headers.get("Nats-Msg-Id"),
                 event_type=headers.get("Motcua-Event-Type"),
+                dossier_code=headers.get("Motcua-Dossier-Code"),
             )
             try:
-                return await call_next(msg)
+                result = await call_next(msg)
+                log.info("event.handled", consumer=raw.metadata.consumer)
+                return result
             except (NackMessage, RejectMessage):
                 raise
             except Exception as error:
@@ -83,7 +86,9 @@ def reliable_consumer_middleware(service: str, *, max_deliver: int, max_delay: f
                 log.error("consumer.dead_lettered", reason=reason, subject=raw.subject)
                 raise RejectMessage() from error
             finally:
-                structlog.contextvars.unbind_contextvars("commune", "correlation_id", "event_id", "event_type")
+                structlog.contextvars.unbind_contextvars(
+                    "commune", "correlation_id", "event_id", "event_type", "dossier_code"
+                )
 
         async def _dead_letter(self, raw: Any, metadata: Any, reason: str) -> None:
             consumer = metadata.consumer or "unknown"

@@ -12,7 +12,10 @@ from typing import Any
 import structlog
 
 # Vietnamese citizen ID (CCCD, 12 digits) and old ID (CMND, 9 digits); phones 0xxxxxxxxx or +84xxxxxxxxx.
-_ID_OR_PHONE = re.compile(r"(?<!\d)(?:\+84|0)\d{9}(?!\d)|(?<!\d)\d{12}(?!\d)|(?<!\d)\d{9}(?!\d)")
+_NOT_ALNUM_BEFORE, _NOT_ALNUM_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+_ID_OR_PHONE = re.compile(
+    _NOT_ALNUM_BEFORE + r"(?:(?:\+84|0)\d{9}|\d{12}|\d{9})" + _NOT_ALNUM_AFTER
+)
 
 
 def mask_digits(value: str, keep: int = 3) -> str:

@@ -44,6 +44,9 @@ def message_headers(envelope: Envelope) -> dict[str, str]:
     }
     if envelope.causation_id:
         headers["Motcua-Causation-Id"] = envelope.causation_id
+    dossier_code = getattr(envelope.data, "dossier_code", None)
+    if dossier_code:
+        headers["Motcua-Dossier-Code"] = dossier_code
     return headers
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Callable
 
+import structlog
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,8 @@ from motcua_intake.domain.catalogue import STARTER_CATALOGUE
 from motcua_intake.domain.due_dates import WorkingCalendar
 from motcua_intake.domain.model import AlreadyReturned, Applicant, Dossier
 from motcua_intake.service_layer import handlers
+
+log = structlog.get_logger("motcua.intake")
 
 CommunePath = Annotated[CommuneCode, Path(description="Commune (tenant) code")]
 
@@ -116,6 +119,8 @@ def router(uow_factory: Callable[[], handlers.IntakeUnitOfWork], calendar: Worki
                 f"Không có thủ tục hành chính mã '{body.procedure_code}' trong danh mục.",
                 f"There is no procedure with code '{body.procedure_code}' in the catalogue.",
             ) from error
+        log.info("dossier.received", commune=commune_code, dossier_code=dossier.code,
+                 procedure=dossier.procedure.code, channel=dossier.channel.value)
         return DossierOut.of(dossier)
 
     @api.get("/communes/{commune_code}/dossiers", response_model=DossierPage, summary="Dossiers of a commune")
@@ -154,6 +159,8 @@ def router(uow_factory: Callable[[], handlers.IntakeUnitOfWork], calendar: Worki
                 f"Hồ sơ {dossier_code} đã được trả kết quả trước đó.",
                 f"The result of dossier {dossier_code} was already returned.",
             ) from error
+        log.info("dossier.result_returned", commune=commune_code, dossier_code=dossier.code,
+                 timeliness=dossier.timeliness.value, return_channel=body.return_channel.value)
         return DossierOut.of(dossier)
 
     return api
