@@ -14,3 +14,6 @@ test: env
 
 schemas: env
 	.venv/bin/motcua-export-schemas
+
+asyncapi: env
+	.venv/bin/python -m motcua_devstack.asyncapi

@@ -10,7 +10,7 @@ function that registers its subscribers and routes against the
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +23,7 @@ from faststream.specification import AsyncAPI
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
 
+from motcua_contracts import Envelope, EventData, event_subject_filter
 from motcua_contracts.streams import EVENTS
 from motcua_runtime.consumer import reliable_consumer_middleware
 from motcua_runtime.errors import install_error_handlers
@@ -66,6 +67,21 @@ def create_broker(settings: ServiceSettings) -> NatsBroker:
     )
 
 
+def document_published_events(broker: NatsBroker, events: Sequence[type[EventData]]) -> None:
+    """Declare the events this service publishes (through its outbox) for AsyncAPI.
+
+    The outbox relay publishes raw bytes; these publisher objects only describe the
+    channels and payloads in the service's AsyncAPI document.
+    """
+    for event in events:
+        broker.publisher(
+            event_subject_filter(event.event_type, event.schema_version),
+            schema=Envelope[event],  # type: ignore[valid-type]
+            title=f"{event.event_type} v{event.schema_version}",
+            description=(event.__doc__ or "").strip(),
+        )
+
+
 def asyncapi_document(broker: NatsBroker, *, title: str, version: str, description: str) -> dict:
     return AsyncAPI(broker, title=title, version=version, description=description).to_specification().to_jsonable()
 
@@ -79,9 +95,11 @@ def build_service_app(
     wire: Callable[[Infrastructure, FastAPI], None],
     on_startup: Callable[[Infrastructure], Awaitable[None]] | None = None,
     with_relay: bool = True,
+    publishes: Sequence[type[EventData]] = (),
 ) -> FastAPI:
     configure_logging(json=settings.log_json, level=settings.log_level)
     broker = create_broker(settings)
+    document_published_events(broker, publishes)
     infra = Infrastructure(settings=settings, broker=broker)
 
     async def publish(subject: str, body: bytes, headers: dict[str, str]) -> None:

@@ -4,6 +4,8 @@ from datetime import date
 
 from fastapi import FastAPI
 
+from motcua_contracts import DossierReceived, ResultReturned
+
 from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_intake.adapters.repository import ensure_indexes
@@ -38,4 +40,5 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         version="0.1.0",
         wire=wire,
         on_startup=on_startup,
+        publishes=(DossierReceived, ResultReturned),
     )

@@ -2,6 +2,8 @@
 
 from fastapi import FastAPI
 
+from motcua_contracts import BallotOpened, SurveySubmitted
+
 from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_survey.adapters.repository import ensure_indexes
@@ -30,4 +32,5 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
         version="0.1.0",
         wire=wire,
         on_startup=on_startup,
+        publishes=(BallotOpened, SurveySubmitted),
     )
