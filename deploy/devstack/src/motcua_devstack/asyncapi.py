@@ -16,15 +16,24 @@ from motcua_devstack.stack import SERVICES, find_project_root
 def documents() -> dict[str, dict]:
     from fastapi.testclient import TestClient
 
-    # Building an app opens no connection; placeholders satisfy the settings.
-    os.environ.setdefault("NATS_URL", "nats://127.0.0.1:1")
-    os.environ.setdefault("MONGODB_URI", "mongodb://127.0.0.1:1")
     result = {}
-    for spec in SERVICES:
-        module_name, factory = spec.factory.split(":")
-        app = getattr(importlib.import_module(module_name), factory)()
-        # Without a `with` block the lifespan (and so any connection) never starts.
-        result[spec.name] = TestClient(app).get("/asyncapi.json").json()
+    # Building an app opens no connection; placeholders satisfy the settings, and the
+    # caller's environment is left as it was.
+    placeholders = {"NATS_URL": "nats://127.0.0.1:1", "MONGODB_URI": "mongodb://127.0.0.1:1"}
+    saved = {name: os.environ.get(name) for name in placeholders}
+    os.environ.update(placeholders)
+    try:
+        for spec in SERVICES:
+            module_name, factory = spec.factory.split(":")
+            app = getattr(importlib.import_module(module_name), factory)()
+            # Without a `with` block the lifespan (and so any connection) never starts.
+            result[spec.name] = TestClient(app).get("/asyncapi.json").json()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return result
 
 
