@@ -69,6 +69,121 @@ class ResultReturned(EventData):
     timeliness: Timeliness = Field(description="Early, on time or late against appointment_at.")
     return_channel: ReturnChannel
     officer_id: str | None = Field(default=None, description="Officer who handled the dossier.")
+    channel: Channel | None = Field(default=None, description="How the dossier was submitted.")
+    life_event: LifeEvent | None = Field(default=None, description="Life event the procedure records.")
+    due_at: datetime | None = Field(
+        default=None, description="Legal due time (moved only by supplement pauses); timeliness is against it."
+    )
+    rescheduled: bool = Field(default=False, description="The appointment was moved with an apology.")
+    free_of_charge: bool = Field(default=False, description="Returned at home free of charge (priority group).")
+
+
+class DossierEvent(EventData):
+    """Fields every dossier lifecycle event carries (what subscribers need, no personal data)."""
+
+    owner: ClassVar[str] = "intake"
+
+    dossier_id: UUID
+    dossier_code: str
+    procedure_code: str
+    field: str
+    channel: Channel
+    life_event: LifeEvent | None = None
+    officer_id: str | None = Field(default=None, description="Officer the dossier is assigned to, if any.")
+    received_at: datetime
+    appointment_at: datetime = Field(description="Current appointment promised to the citizen.")
+    due_at: datetime = Field(description="Legal due time (moved only by supplement pauses).")
+
+
+class DossierSupplementRequested(DossierEvent):
+    """The dossier lacks documents: the citizen was asked, once and in writing (form 02), for all of them."""
+
+    event_type: ClassVar[str] = "DossierSupplementRequested"
+    missing_items: list[str] = Field(description="Every missing or faulty item, listed once.")
+    requested_at: datetime
+
+
+class DossierSupplemented(DossierEvent):
+    """The citizen brought what was missing; the clock runs again (appointment_at is the new date)."""
+
+    event_type: ClassVar[str] = "DossierSupplemented"
+    supplemented_at: datetime
+
+
+class DossierRefused(DossierEvent):
+    """The dossier was refused with a reason (form 03)."""
+
+    event_type: ClassVar[str] = "DossierRefused"
+    reason: str
+    refused_at: datetime
+
+
+class DossierAssigned(DossierEvent):
+    """An officer and a handling body took the dossier in charge ("5 rõ": clear person, clear task)."""
+
+    event_type: ClassVar[str] = "DossierAssigned"
+    handling_body: str
+    assigned_at: datetime
+
+
+class DossierHandedOver(DossierEvent):
+    """The dossier moved between bodies: one row of the control slip (form 05)."""
+
+    event_type: ClassVar[str] = "DossierHandedOver"
+    from_body: str
+    to_body: str
+    handed_at: datetime
+    step_due_at: datetime = Field(description="When the receiving body must hand it on.")
+    previous_step_timeliness: Timeliness | None = Field(
+        default=None, description="Whether the handing body met its own step due date."
+    )
+
+
+class ResultReady(DossierEvent):
+    """The result is ready to be handed back."""
+
+    event_type: ClassVar[str] = "ResultReady"
+    ready_at: datetime
+
+
+class DossierRescheduled(DossierEvent):
+    """The result will be late: a new appointment with a reason, and an apology (form 04)."""
+
+    event_type: ClassVar[str] = "DossierRescheduled"
+    previous_appointment_at: datetime
+    reason: str
+    rescheduled_at: datetime
+
+
+class DossierWithdrawn(DossierEvent):
+    """The citizen withdrew the dossier."""
+
+    event_type: ClassVar[str] = "DossierWithdrawn"
+    reason: str
+    withdrawn_at: datetime
+
+
+class DossierTransferred(DossierEvent):
+    """The dossier was transferred to another commune (it ends here)."""
+
+    event_type: ClassVar[str] = "DossierTransferred"
+    to_commune_code: str
+    reason: str
+    transferred_at: datetime
+
+
+class DossierDueSoon(DossierEvent):
+    """The dossier is due within one working day and has no result yet."""
+
+    event_type: ClassVar[str] = "DossierDueSoon"
+    detected_at: datetime
+
+
+class DossierOverdue(DossierEvent):
+    """The dossier passed its appointment without a result."""
+
+    event_type: ClassVar[str] = "DossierOverdue"
+    detected_at: datetime
 
 
 class BallotOpened(EventData):
@@ -107,7 +222,23 @@ class SurveySubmitted(EventData):
 
 EVENT_TYPES: dict[tuple[str, int], type[EventData]] = {
     (cls.event_type, cls.schema_version): cls
-    for cls in (DossierReceived, ResultReturned, BallotOpened, SurveySubmitted)
+    for cls in (
+        DossierReceived,
+        DossierSupplementRequested,
+        DossierSupplemented,
+        DossierRefused,
+        DossierAssigned,
+        DossierHandedOver,
+        ResultReady,
+        DossierRescheduled,
+        DossierWithdrawn,
+        DossierTransferred,
+        DossierDueSoon,
+        DossierOverdue,
+        ResultReturned,
+        BallotOpened,
+        SurveySubmitted,
+    )
 }
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from motcua_contracts import Channel, ReturnChannel, Timeliness
+from motcua_intake.domain.catalogue import find_procedure
 from motcua_intake.domain.due_dates import WorkingCalendar
 from motcua_intake.domain.model import AlreadyReturned, Applicant
 from motcua_intake.service_layer import handlers
@@ -22,6 +23,10 @@ class FakeRepository:
 
     async def get(self, commune_code, code):
         return self.dossiers.get((commune_code, code))
+
+    async def get_by_idempotency_key(self, commune_code, key):
+        return next((d for d in self.dossiers.values() if d.commune_code == commune_code and d.idempotency_key == key),
+                    None)
 
     async def next_sequence(self, commune_code, day_key):
         key = (commune_code, day_key)
@@ -53,13 +58,18 @@ CAL = WorkingCalendar()
 MONDAY_9 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-def receive(uow, commune="26041", procedure="CT-CHUKY", now=MONDAY_9):
+async def lookup(commune_code, code):
+    return find_procedure(code)
+
+
+async def receive(uow, commune="26041", procedure="CT-CHUKY", now=MONDAY_9, key=None):
     command = handlers.ReceiveDossier(
         commune_code=commune, procedure_code=procedure, channel=Channel.COUNTER,
         applicant=Applicant("Nguyễn Văn An", id_number="079123456789", phone="0912345678"),
-        consent_letters=True, consent_sms=True, correlation_id="corr-1",
+        consent_letters=True, consent_sms=True, correlation_id="corr-1", idempotency_key=key,
     )
-    return handlers.receive_dossier(command, uow, CAL, now)
+    dossier, _created = await handlers.receive_dossier(command, uow, CAL, now, lookup)
+    return dossier
 
 
 @pytest.mark.asyncio
@@ -88,7 +98,7 @@ async def test_unknown_procedure_is_refused_and_nothing_is_written():
 async def test_returning_a_result_records_timeliness_once():
     uow = FakeUnitOfWork()
     dossier = await receive(uow, procedure="HT-XNTTHN")  # 3 working days: due Thursday
-    command = handlers.ReturnResult("26041", dossier.code, ReturnChannel.AT_HOME, "cb-01", "corr-2")
+    command = handlers.ReturnResult("26041", dossier.code, "corr-2", ReturnChannel.AT_HOME, "cb-01")
     returned = await handlers.return_result(command, uow, CAL, datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
     assert returned.timeliness is Timeliness.EARLY
     assert uow.published[-1].event_type == "ResultReturned"
@@ -102,6 +112,16 @@ async def test_returning_a_result_records_timeliness_once():
 async def test_returning_an_unknown_dossier_is_an_error():
     with pytest.raises(handlers.DossierNotFound):
         await handlers.return_result(
-            handlers.ReturnResult("26041", "26041-261123-9999", ReturnChannel.COUNTER, None, "c"),
+            handlers.ReturnResult("26041", "26041-261123-9999", "c", ReturnChannel.COUNTER, None),
             FakeUnitOfWork(), CAL, MONDAY_9,
         )
+
+
+@pytest.mark.asyncio
+async def test_the_same_idempotency_key_makes_one_dossier():
+    uow = FakeUnitOfWork()
+    first = await receive(uow, key="click-1")
+    again = await receive(uow, key="click-1")
+    other = await receive(uow, key="click-2")
+    assert again.code == first.code and other.code != first.code
+    assert len(uow.published) == 2

@@ -96,6 +96,7 @@ def build_service_app(
     on_startup: Callable[[Infrastructure], Awaitable[None]] | None = None,
     with_relay: bool = True,
     publishes: Sequence[type[EventData]] = (),
+    background: Sequence[Callable[[Infrastructure], Awaitable[None]]] = (),
 ) -> FastAPI:
     configure_logging(json=settings.log_json, level=settings.log_level)
     broker = create_broker(settings)
@@ -119,10 +120,14 @@ def build_service_app(
         await broker.start()
         if infra.relay is not None and settings.relay_enabled:
             infra.relay.start()
+        tasks = [asyncio.create_task(_keep_running(job, infra), name=job.__name__) for job in background]
         log.info("service.started", service=settings.service_name, database=settings.database)
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             if infra.relay is not None:
                 await infra.relay.stop()
             await broker.stop()
@@ -151,6 +156,18 @@ def build_service_app(
 
     wire(infra, app)
     return app
+
+
+async def _keep_running(job: Callable[[Infrastructure], Awaitable[None]], infra: Infrastructure) -> None:
+    """A background job (a periodic scan) that logs its failures and starts again."""
+    while True:
+        try:
+            await job(infra)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.error("background.failed", job=job.__name__, error=repr(error))
+            await asyncio.sleep(5)
 
 
 def health_router(infra: Infrastructure) -> APIRouter:

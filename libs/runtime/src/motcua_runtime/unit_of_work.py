@@ -92,6 +92,7 @@ async def retry_transient(operation, attempts: int = 5):
     """Run ``operation()`` again when MongoDB says the transaction may simply be retried
     (write conflict with a concurrent request, primary step-down)."""
     import asyncio
+    import random
 
     from pymongo.errors import PyMongoError
 
@@ -101,7 +102,7 @@ async def retry_transient(operation, attempts: int = 5):
         except PyMongoError as error:
             if attempt == attempts or not error.has_error_label("TransientTransactionError"):
                 raise
-            await asyncio.sleep(0.01 * 2**attempt)
+            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
 
 
 async def apply_once(uow: UnitOfWork, consumer: str, event_id: str, effect) -> bool:

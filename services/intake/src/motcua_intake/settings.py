@@ -15,3 +15,5 @@ class IntakeSettings(ServiceSettings):
     appointment_hour: int = 17
     #: Extra non-working days (ISO dates) until the yearly calendar of the next issue lands.
     holidays: list[str] = []
+    #: How often the scheduler looks for dossiers due soon and overdue.
+    deadline_scan_seconds: float = 60.0

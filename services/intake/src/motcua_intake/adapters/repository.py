@@ -1,6 +1,8 @@
 """MongoDB storage of dossiers. Documents keep the applicant's personal data; nothing
 outside intake reads this database."""
 
+
+from dataclasses import asdict, fields
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -9,8 +11,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from motcua_contracts import Channel, ReturnChannel, Timeliness
 
-from motcua_intake.domain.catalogue import Procedure, find_procedure
-from motcua_intake.domain.model import Applicant, Dossier
+from motcua_intake.domain.catalogue import Procedure
+from motcua_intake.domain.model import Applicant, Dossier, Handover, Reschedule, Status
 
 DOSSIERS = "dossiers"
 COUNTERS = "dossier_counters"
@@ -19,6 +21,23 @@ COUNTERS = "dossier_counters"
 async def ensure_indexes(db: AsyncDatabase) -> None:
     await db[DOSSIERS].create_index([("commune_code", ASCENDING), ("code", ASCENDING)], unique=True)
     await db[DOSSIERS].create_index([("commune_code", ASCENDING), ("received_at", DESCENDING)])
+    await db[DOSSIERS].create_index([("status", ASCENDING), ("appointment_at", ASCENDING)])
+    # A double-clicked "receive" with the same key makes one dossier, even when both race.
+    await db[DOSSIERS].create_index(
+        [("commune_code", ASCENDING), ("idempotency_key", ASCENDING)],
+        unique=True,
+        partialFilterExpression={"idempotency_key": {"$type": "string"}},
+    )
+
+
+def _procedure_document(procedure: Procedure) -> dict:
+    # A snapshot: the dossier keeps the procedure as it was when received.
+    return {f.name: getattr(procedure, f.name) for f in fields(procedure)}
+
+
+def _procedure_from(stored: dict) -> Procedure:
+    known = {f.name for f in fields(Procedure)}
+    return Procedure(**{k: v for k, v in stored.items() if k in known})
 
 
 def to_document(dossier: Dossier) -> dict:
@@ -26,53 +45,69 @@ def to_document(dossier: Dossier) -> dict:
         "_id": dossier.id,
         "commune_code": dossier.commune_code,
         "code": dossier.code,
-        "procedure": {
-            "code": dossier.procedure.code,
-            "name": dossier.procedure.name,
-            "field": dossier.procedure.field,
-            "processing_days": dossier.procedure.processing_days,
-            "life_event": dossier.procedure.life_event,
-        },
+        "procedure": _procedure_document(dossier.procedure),
         "channel": dossier.channel.value,
-        "applicant": {
-            "full_name": dossier.applicant.full_name,
-            "id_number": dossier.applicant.id_number,
-            "phone": dossier.applicant.phone,
-            "address": dossier.applicant.address,
-        },
+        "applicant": asdict(dossier.applicant),
         "consent_letters": dossier.consent_letters,
         "consent_sms": dossier.consent_sms,
         "received_at": dossier.received_at,
         "appointment_at": dossier.appointment_at,
-        "status": dossier.status,
+        "due_at": dossier.due_at,
+        "status": dossier.status.value,
         "returned_at": dossier.returned_at,
         "return_channel": dossier.return_channel.value if dossier.return_channel else None,
         "timeliness": dossier.timeliness.value if dossier.timeliness else None,
         "officer_id": dossier.officer_id,
+        "handling_body": dossier.handling_body,
+        "missing_items": dossier.missing_items,
+        "supplement_requested_at": dossier.supplement_requested_at,
+        "supplemented_at": dossier.supplemented_at,
+        "handovers": [asdict(h) for h in dossier.handovers],
+        "reschedules": [asdict(r) for r in dossier.reschedules],
+        "result_ready_at": dossier.result_ready_at,
+        "closed_reason": dossier.closed_reason,
+        "closed_at": dossier.closed_at,
+        "transferred_to": dossier.transferred_to,
+        "free_of_charge": dossier.free_of_charge,
+        "assisted_by": dossier.assisted_by,
+        **({"idempotency_key": dossier.idempotency_key} if dossier.idempotency_key else {}),
     }
 
 
 def from_document(doc: dict) -> Dossier:
-    stored = doc["procedure"]
-    procedure = find_procedure(stored["code"]) or Procedure(
-        stored["code"], stored["name"], stored["field"], stored["processing_days"], stored.get("life_event")
-    )
     return Dossier(
         id=doc["_id"],
         commune_code=doc["commune_code"],
         code=doc["code"],
-        procedure=procedure,
+        procedure=_procedure_from(doc["procedure"]),
         channel=Channel(doc["channel"]),
         applicant=Applicant(**doc["applicant"]),
         received_at=doc["received_at"],
         appointment_at=doc["appointment_at"],
+        due_at=doc.get("due_at") or doc["appointment_at"],
         consent_letters=doc.get("consent_letters", False),
         consent_sms=doc.get("consent_sms", False),
-        status=doc["status"],
+        status=Status(doc["status"]),
         returned_at=doc.get("returned_at"),
         return_channel=ReturnChannel(doc["return_channel"]) if doc.get("return_channel") else None,
         timeliness=Timeliness(doc["timeliness"]) if doc.get("timeliness") else None,
         officer_id=doc.get("officer_id"),
+        handling_body=doc.get("handling_body"),
+        missing_items=doc.get("missing_items", []),
+        supplement_requested_at=doc.get("supplement_requested_at"),
+        supplemented_at=doc.get("supplemented_at"),
+        handovers=[
+            Handover(**{**h, "timeliness": Timeliness(h["timeliness"]) if h.get("timeliness") else None})
+            for h in doc.get("handovers", [])
+        ],
+        reschedules=[Reschedule(**r) for r in doc.get("reschedules", [])],
+        result_ready_at=doc.get("result_ready_at"),
+        closed_reason=doc.get("closed_reason"),
+        closed_at=doc.get("closed_at"),
+        transferred_to=doc.get("transferred_to"),
+        free_of_charge=doc.get("free_of_charge", False),
+        assisted_by=doc.get("assisted_by"),
+        idempotency_key=doc.get("idempotency_key"),
     )
 
 
@@ -90,6 +125,32 @@ class MongoDossierRepository:
     async def get(self, commune_code: str, code: str) -> Dossier | None:
         doc = await self._db[DOSSIERS].find_one({"commune_code": commune_code, "code": code}, session=self._session)
         return from_document(doc) if doc else None
+
+    async def get_by_idempotency_key(self, commune_code: str, key: str) -> Dossier | None:
+        doc = await self._db[DOSSIERS].find_one(
+            {"commune_code": commune_code, "idempotency_key": key}, session=self._session
+        )
+        return from_document(doc) if doc else None
+
+    async def candidates_for_deadline_scan(self, until: datetime, limit: int) -> list[Dossier]:
+        cursor = (
+            self._db[DOSSIERS]
+            .find({"status": {"$in": [Status.RECEIVED.value, Status.ASSIGNED.value]}, "appointment_at": {"$lt": until}},
+                  session=self._session)
+            .sort("appointment_at", ASCENDING)
+            .limit(limit)
+        )
+        return [from_document(doc) async for doc in cursor]
+
+    async def mark_deadline_announced(self, dossier: Dossier, kind: str) -> bool:
+        """Record that ``kind`` was announced for the dossier's current appointment;
+        False when it already was (a new appointment may be announced again)."""
+        result = await self._db[DOSSIERS].update_one(
+            {"_id": dossier.id, f"deadlines.{kind}": {"$ne": dossier.appointment_at}},
+            {"$set": {f"deadlines.{kind}": dossier.appointment_at}},
+            session=self._session,
+        )
+        return result.modified_count == 1
 
     async def next_sequence(self, commune_code: str, day_key: str) -> int:
         counter = await self._db[COUNTERS].find_one_and_update(

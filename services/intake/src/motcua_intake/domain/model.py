@@ -1,7 +1,20 @@
-"""The dossier (hồ sơ) and its rules. Pure: no I/O, no clock (times are passed in)."""
+"""The dossier (hồ sơ) and its lifecycle. Pure: no I/O, no clock (times are passed in).
+
+    received ──assign──▶ assigned ──hand over…──▶ assigned ──result ready──▶ result_ready ──return──▶ returned
+       │  ▲                 │                                                    │
+       │  └─supplemented─ supplement_requested (once)                            │
+       ├──────────── refuse / withdraw / transfer (from any active state) ◀──────┘ (withdraw only)
+       └── reschedule (any active state): new appointment + apology; the legal due time stays
+
+Two times are kept: ``due_at``, the legal due time (moved only while a supplement
+request pauses the clock), and ``appointment_at``, what the citizen was promised
+(also moved by a reschedule). Timeliness is judged against ``due_at``: a
+rescheduled dossier returned on its new date is still late, and was apologised for.
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from uuid import UUID, uuid4
 
 from motcua_contracts import Channel, LifeEvent, ReturnChannel, Timeliness
@@ -10,12 +23,60 @@ from motcua_intake.domain.catalogue import Procedure
 from motcua_intake.domain.due_dates import WorkingCalendar
 
 
+class Status(StrEnum):
+    RECEIVED = "received"  # đã tiếp nhận
+    SUPPLEMENT_REQUESTED = "supplement_requested"  # chờ bổ sung
+    ASSIGNED = "assigned"  # đang xử lý
+    RESULT_READY = "result_ready"  # có kết quả, chờ trả
+    RETURNED = "returned"  # đã trả kết quả
+    REFUSED = "refused"  # từ chối
+    WITHDRAWN = "withdrawn"  # rút hồ sơ
+    TRANSFERRED = "transferred"  # chuyển xã/phường khác
+
+
+ACTIVE = frozenset({Status.RECEIVED, Status.SUPPLEMENT_REQUESTED, Status.ASSIGNED, Status.RESULT_READY})
+
+STATUS_VI = {
+    Status.RECEIVED: "đã tiếp nhận",
+    Status.SUPPLEMENT_REQUESTED: "chờ bổ sung",
+    Status.ASSIGNED: "đang xử lý",
+    Status.RESULT_READY: "có kết quả, chờ trả",
+    Status.RETURNED: "đã trả kết quả",
+    Status.REFUSED: "đã từ chối",
+    Status.WITHDRAWN: "đã rút",
+    Status.TRANSFERRED: "đã chuyển",
+}
+
+
 class DossierError(Exception):
     code = "dossier_error"
 
 
-class AlreadyReturned(DossierError):
+class InvalidTransition(DossierError):
+    """The action is not allowed in the dossier's current state."""
+
+    code = "invalid_transition"
+
+    def __init__(self, action: str, status: Status) -> None:
+        super().__init__(f"cannot {action} a dossier that is {status.value}")
+        self.action, self.status = action, status
+
+
+class AlreadyReturned(InvalidTransition):
     code = "already_returned"
+
+    def __init__(self, status: Status = Status.RETURNED) -> None:
+        super().__init__("return", status)
+
+
+class SupplementAlreadyRequested(DossierError):
+    """What is missing is asked for once, in writing, listing every item."""
+
+    code = "supplement_already_requested"
+
+
+class InvalidRequest(DossierError):
+    code = "invalid_request"
 
 
 @dataclass
@@ -42,6 +103,26 @@ def dossier_code(unit_code: str, received_local: datetime, sequence: int) -> str
 
 
 @dataclass
+class Handover:
+    """One row of the control slip (form 05)."""
+
+    from_body: str
+    to_body: str
+    handed_at: datetime
+    step_due_at: datetime
+    completed_at: datetime | None = None
+    timeliness: Timeliness | None = None
+
+
+@dataclass
+class Reschedule:
+    previous_appointment_at: datetime
+    new_appointment_at: datetime
+    reason: str
+    rescheduled_at: datetime
+
+
+@dataclass
 class Dossier:
     commune_code: str
     code: str
@@ -53,24 +134,161 @@ class Dossier:
     consent_letters: bool = False
     consent_sms: bool = False
     id: UUID = field(default_factory=uuid4)
-    status: str = "received"
+    status: Status = Status.RECEIVED
+    due_at: datetime | None = None
     returned_at: datetime | None = None
     return_channel: ReturnChannel | None = None
     timeliness: Timeliness | None = None
     officer_id: str | None = None
+    handling_body: str | None = None
+    missing_items: list[str] = field(default_factory=list)
+    supplement_requested_at: datetime | None = None
+    supplemented_at: datetime | None = None
+    handovers: list[Handover] = field(default_factory=list)
+    reschedules: list[Reschedule] = field(default_factory=list)
+    result_ready_at: datetime | None = None
+    closed_reason: str | None = None
+    closed_at: datetime | None = None
+    transferred_to: str | None = None
+    free_of_charge: bool = False
+    assisted_by: str | None = None
+    idempotency_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.due_at is None:
+            self.due_at = self.appointment_at
 
     @property
     def life_event(self) -> LifeEvent | None:
         return self.procedure.life_event
 
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    def _require(self, action: str, allowed: frozenset[Status] | set[Status]) -> None:
+        if self.status not in allowed:
+            if action == "return" and self.status is Status.RETURNED:
+                raise AlreadyReturned()
+            raise InvalidTransition(action, self.status)
+
+    # -- transitions ------------------------------------------------------------------
+
+    def request_supplement(self, missing_items: list[str], at: datetime) -> None:
+        self._require("request a supplement for", {Status.RECEIVED, Status.ASSIGNED})
+        if self.supplement_requested_at is not None:
+            raise SupplementAlreadyRequested(self.code)
+        items = [item.strip() for item in missing_items if item.strip()]
+        if not items:
+            raise InvalidRequest("list every missing item")
+        self.missing_items = items
+        self.supplement_requested_at = at
+        self.status = Status.SUPPLEMENT_REQUESTED
+
+    def receive_supplement(self, at: datetime, calendar: WorkingCalendar) -> None:
+        """The clock, paused since the request, runs again: the remaining working days
+        continue from now."""
+        self._require("receive a supplement for", {Status.SUPPLEMENT_REQUESTED})
+        assert self.supplement_requested_at is not None and self.due_at is not None
+        self.due_at = calendar.resume_after_pause(self.due_at, self.supplement_requested_at, at)
+        self.appointment_at = max(self.appointment_at, self.due_at) if self.reschedules else self.due_at
+        self.supplemented_at = at
+        self.status = Status.ASSIGNED if self.officer_id else Status.RECEIVED
+
+    def refuse(self, reason: str, at: datetime) -> None:
+        self._require("refuse", {Status.RECEIVED, Status.SUPPLEMENT_REQUESTED, Status.ASSIGNED})
+        self._close(Status.REFUSED, reason, at)
+
+    def withdraw(self, reason: str, at: datetime) -> None:
+        self._require("withdraw", ACTIVE)
+        self._close(Status.WITHDRAWN, reason, at)
+
+    def transfer(self, to_commune_code: str, reason: str, at: datetime) -> None:
+        self._require("transfer", {Status.RECEIVED, Status.SUPPLEMENT_REQUESTED, Status.ASSIGNED})
+        if to_commune_code == self.commune_code:
+            raise InvalidRequest("a dossier cannot be transferred to its own commune")
+        self.transferred_to = to_commune_code
+        self._close(Status.TRANSFERRED, reason, at)
+
+    def _close(self, status: Status, reason: str, at: datetime) -> None:
+        if not reason.strip():
+            raise InvalidRequest("a reason is required")
+        self.status = status
+        self.closed_reason = reason.strip()
+        self.closed_at = at
+
+    def assign(self, officer_id: str, handling_body: str, at: datetime) -> None:
+        self._require("assign", {Status.RECEIVED, Status.ASSIGNED})
+        self.officer_id = officer_id
+        self.handling_body = handling_body
+        self.status = Status.ASSIGNED
+
+    def hand_over(
+        self, to_body: str, step_due_at: datetime, at: datetime, calendar: WorkingCalendar
+    ) -> tuple[Handover, Timeliness | None]:
+        """Record a hand-over; returns the new row and whether the handing body met its own step."""
+        self._require("hand over", {Status.ASSIGNED})
+        assert self.handling_body is not None
+        if to_body.strip() == self.handling_body:
+            raise InvalidRequest("a dossier is handed over to another body")
+        previous = self._complete_open_step(at, calendar)
+        handover = Handover(self.handling_body, to_body.strip(), at, step_due_at)
+        self.handovers.append(handover)
+        self.handling_body = handover.to_body
+        return handover, previous
+
+    def _complete_open_step(self, at: datetime, calendar: WorkingCalendar) -> Timeliness | None:
+        if self.handovers and self.handovers[-1].completed_at is None:
+            step = self.handovers[-1]
+            step.completed_at = at
+            step.timeliness = calendar.timeliness(at, step.step_due_at)
+            return step.timeliness
+        return None
+
+    def mark_result_ready(self, at: datetime, calendar: WorkingCalendar) -> None:
+        self._require("mark the result ready for", {Status.RECEIVED, Status.ASSIGNED})
+        self._complete_open_step(at, calendar)
+        self.result_ready_at = at
+        self.status = Status.RESULT_READY
+
+    def reschedule(self, new_appointment_at: datetime, reason: str, at: datetime) -> Reschedule:
+        self._require("reschedule", ACTIVE)
+        if not reason.strip():
+            raise InvalidRequest("a reason is required")
+        if new_appointment_at <= self.appointment_at:
+            raise InvalidRequest("the new appointment must be later than the current one")
+        entry = Reschedule(self.appointment_at, new_appointment_at, reason.strip(), at)
+        self.reschedules.append(entry)
+        self.appointment_at = new_appointment_at
+        return entry
+
     def return_result(
-        self, *, returned_at: datetime, channel: ReturnChannel, officer_id: str | None, calendar: WorkingCalendar
+        self,
+        *,
+        returned_at: datetime,
+        channel: ReturnChannel,
+        officer_id: str | None,
+        calendar: WorkingCalendar,
+        free_of_charge: bool = False,
     ) -> Timeliness:
-        if self.status == "returned":
-            raise AlreadyReturned(self.code)
-        self.status = "returned"
+        self._require("return", {Status.RECEIVED, Status.ASSIGNED, Status.RESULT_READY})
+        self._complete_open_step(returned_at, calendar)
+        self.status = Status.RETURNED
         self.returned_at = returned_at
         self.return_channel = channel
-        self.officer_id = officer_id
-        self.timeliness = calendar.timeliness(returned_at, self.appointment_at)
+        self.officer_id = officer_id or self.officer_id
+        self.free_of_charge = free_of_charge
+        assert self.due_at is not None
+        self.timeliness = calendar.timeliness(returned_at, self.due_at)
         return self.timeliness
+
+    def is_due_soon(self, now: datetime, calendar: WorkingCalendar) -> bool:
+        """Active, not yet due, and due by the end of the next working day."""
+        if self.status not in (Status.RECEIVED, Status.ASSIGNED) or self.appointment_at <= now:
+            return False
+        today = now.astimezone(calendar.tz).date()
+        return self.appointment_at.astimezone(calendar.tz).date() <= calendar.next_working_day(today)
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Past its appointment without a result (a supplement request pauses the clock)."""
+        return self.status in (Status.RECEIVED, Status.ASSIGNED) and self.appointment_at < now

@@ -1,10 +1,13 @@
 """HTTP API of the counter. Translates requests into commands; nothing more."""
 
-from datetime import datetime
-from typing import Annotated, Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from pymongo.errors import DuplicateKeyError
 from pydantic import BaseModel, ConfigDict, Field
 
 from motcua_contracts import Channel, CommuneCode, LifeEvent, ReturnChannel
@@ -15,7 +18,15 @@ from motcua_runtime.unit_of_work import retry_transient
 from motcua_intake.adapters.repository import list_dossiers
 from motcua_intake.domain.catalogue import STARTER_CATALOGUE
 from motcua_intake.domain.due_dates import WorkingCalendar
-from motcua_intake.domain.model import AlreadyReturned, Applicant, Dossier
+from motcua_intake.domain.model import (
+    STATUS_VI,
+    AlreadyReturned,
+    Applicant,
+    Dossier,
+    InvalidRequest,
+    InvalidTransition,
+    SupplementAlreadyRequested,
+)
 from motcua_intake.service_layer import handlers
 
 log = structlog.get_logger("motcua.intake")
@@ -38,11 +49,45 @@ class DossierIn(BaseModel):
     applicant: ApplicantIn
     consent_letters: bool = False
     consent_sms: bool = False
+    assisted_by: str | None = Field(default=None, max_length=200, description="Volunteer who assisted (assisted channel)")
 
 
 class ReturnIn(BaseModel):
     return_channel: ReturnChannel = ReturnChannel.COUNTER
     officer_id: str | None = Field(default=None, max_length=100)
+    free_of_charge: bool = Field(default=False, description="At-home return for a priority group, free of charge")
+
+
+class SupplementRequestIn(BaseModel):
+    missing_items: list[str] = Field(min_length=1, description="Every missing item, listed once")
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AssignmentIn(BaseModel):
+    officer_id: str = Field(min_length=1, max_length=100)
+    handling_body: str = Field(min_length=1, max_length=200)
+
+
+class HandoverIn(BaseModel):
+    to_body: str = Field(min_length=1, max_length=200)
+    step_working_days: float = Field(ge=0, le=365)
+
+
+class RescheduleIn(BaseModel):
+    new_appointment_date: date
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TransferIn(BaseModel):
+    to_commune_code: CommuneCode
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Empty(BaseModel):
+    pass
 
 
 class ProcedureOut(BaseModel):
@@ -63,9 +108,18 @@ class DossierOut(BaseModel):
     status: str
     received_at: datetime
     appointment_at: datetime
+    due_at: datetime
+    status_vi: str
     returned_at: datetime | None
     timeliness: str | None
     applicant_name_masked: str
+    officer_id: str | None = None
+    handling_body: str | None = None
+    missing_items: list[str] = []
+    handovers: list[dict] = []
+    reschedules: list[dict] = []
+    closed_reason: str | None = None
+    free_of_charge: bool = False
 
     @classmethod
     def of(cls, dossier: Dossier) -> "DossierOut":
@@ -79,9 +133,18 @@ class DossierOut(BaseModel):
             status=dossier.status,
             received_at=dossier.received_at,
             appointment_at=dossier.appointment_at,
+            due_at=dossier.due_at,
+            status_vi=STATUS_VI[dossier.status],
             returned_at=dossier.returned_at,
             timeliness=dossier.timeliness.value if dossier.timeliness else None,
             applicant_name_masked=dossier.applicant.masked_name(),
+            officer_id=dossier.officer_id,
+            handling_body=dossier.handling_body,
+            missing_items=dossier.missing_items,
+            handovers=[asdict(h) for h in dossier.handovers],
+            reschedules=[asdict(r) for r in dossier.reschedules],
+            closed_reason=dossier.closed_reason,
+            free_of_charge=dossier.free_of_charge,
         )
 
 
@@ -90,16 +153,79 @@ class DossierPage(BaseModel):
     total: int
 
 
-def router(uow_factory: Callable[[], handlers.IntakeUnitOfWork], calendar: WorkingCalendar, db) -> APIRouter:
+ACTION_VI = {
+    "request a supplement for": "yêu cầu bổ sung",
+    "receive a supplement for": "nhận bổ sung cho",
+    "refuse": "từ chối",
+    "withdraw": "rút",
+    "transfer": "chuyển",
+    "assign": "phân công xử lý",
+    "hand over": "luân chuyển",
+    "mark the result ready for": "báo có kết quả cho",
+    "reschedule": "hẹn lại ngày trả cho",
+    "return": "trả kết quả cho",
+}
+
+
+def _user_facing(error: Exception, dossier_code: str) -> UserFacingError:
+    """Domain errors, in the words an officer reads."""
+    match error:
+        case handlers.DossierNotFound():
+            return _not_found(dossier_code)
+        case AlreadyReturned():
+            return UserFacingError(409, error.code, f"Hồ sơ {dossier_code} đã được trả kết quả trước đó.",
+                                   f"The result of dossier {dossier_code} was already returned.")
+        case InvalidTransition(action=action, status=status):
+            return UserFacingError(
+                409, error.code,
+                f"Không thể {ACTION_VI.get(action, action)} hồ sơ {dossier_code} đang ở trạng thái "
+                f"“{STATUS_VI[status]}”.",
+                f"Cannot {action} dossier {dossier_code}: it is {status.value}.",
+            )
+        case SupplementAlreadyRequested():
+            return UserFacingError(
+                409, error.code,
+                f"Hồ sơ {dossier_code} đã được yêu cầu bổ sung một lần; mọi thành phần còn thiếu phải được "
+                "nêu đầy đủ trong một lần yêu cầu duy nhất.",
+                f"A supplement was already requested for dossier {dossier_code}: what is missing is asked for once.",
+            )
+        case InvalidRequest():
+            return UserFacingError(422, error.code, f"Yêu cầu không hợp lệ: {_REQUEST_VI.get(str(error), str(error))}.",
+                                   f"Invalid request: {error}.")
+    raise error
+
+
+_REQUEST_VI = {
+    "a reason is required": "cần nêu lý do",
+    "list every missing item": "cần liệt kê đầy đủ các thành phần còn thiếu",
+    "the new appointment must be later than the current one": "ngày hẹn mới phải sau ngày hẹn hiện tại",
+    "a dossier cannot be transferred to its own commune": "không thể chuyển hồ sơ cho chính xã/phường đang giữ",
+    "a dossier is handed over to another body": "hồ sơ phải được chuyển cho cơ quan khác",
+}
+
+
+def router(
+    uow_factory: Callable[[], handlers.IntakeUnitOfWork],
+    calendar: Callable[[], Awaitable[WorkingCalendar]],
+    procedures: handlers.ProcedureLookup,
+    db,
+) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["dossiers"])
 
     @api.get("/procedures", response_model=list[ProcedureOut], summary="Procedure catalogue")
-    async def procedures() -> list[ProcedureOut]:
-        return [ProcedureOut(**p.__dict__) for p in STARTER_CATALOGUE]
+    async def procedures_() -> list[ProcedureOut]:
+        return [ProcedureOut(**{f: getattr(p, f) for f in ProcedureOut.model_fields}) for p in STARTER_CATALOGUE]
 
     @api.post("/communes/{commune_code}/dossiers", status_code=201, response_model=DossierOut,
-              summary="Receive a dossier and issue its receipt")
-    async def receive(commune_code: CommunePath, body: DossierIn, request: Request) -> DossierOut:
+              summary="Receive a dossier and issue its receipt",
+              responses={200: {"description": "Same Idempotency-Key as before: the dossier created then"}})
+    async def receive(
+        commune_code: CommunePath,
+        body: DossierIn,
+        request: Request,
+        response: Response,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> DossierOut:
         command = handlers.ReceiveDossier(
             commune_code=commune_code,
             procedure_code=body.procedure_code,
@@ -108,19 +234,34 @@ def router(uow_factory: Callable[[], handlers.IntakeUnitOfWork], calendar: Worki
             consent_letters=body.consent_letters,
             consent_sms=body.consent_sms,
             correlation_id=request.state.correlation_id,
+            assisted_by=body.assisted_by,
+            idempotency_key=idempotency_key,
         )
+        working_calendar = await calendar()
+
+        async def attempt():
+            try:
+                return await handlers.receive_dossier(command, uow_factory(), working_calendar, utc_now(), procedures)
+            except DuplicateKeyError:
+                if not idempotency_key:
+                    raise
+                # A concurrent request with the same key won: answer with its dossier.
+                async with uow_factory() as uow:
+                    return await uow.dossiers.get_by_idempotency_key(commune_code, idempotency_key), False
+
         try:
-            dossier = await retry_transient(
-                lambda: handlers.receive_dossier(command, uow_factory(), calendar, utc_now())
-            )
+            dossier, created = await retry_transient(attempt, attempts=10)
         except handlers.UnknownProcedure as error:
             raise UserFacingError(
                 422, error.code,
                 f"Không có thủ tục hành chính mã '{body.procedure_code}' trong danh mục.",
                 f"There is no procedure with code '{body.procedure_code}' in the catalogue.",
             ) from error
-        log.info("dossier.received", commune=commune_code, dossier_code=dossier.code,
-                 procedure=dossier.procedure.code, channel=dossier.channel.value)
+        if created:
+            log.info("dossier.received", commune=commune_code, dossier_code=dossier.code,
+                     procedure=dossier.procedure.code, channel=dossier.channel.value)
+        else:
+            response.status_code = 200
         return DossierOut.of(dossier)
 
     @api.get("/communes/{commune_code}/dossiers", response_model=DossierPage, summary="Dossiers of a commune")
@@ -137,31 +278,52 @@ def router(uow_factory: Callable[[], handlers.IntakeUnitOfWork], calendar: Worki
             raise _not_found(dossier_code)
         return DossierOut.of(dossier)
 
-    @api.post("/communes/{commune_code}/dossiers/{dossier_code}/return", response_model=DossierOut,
-              summary="Hand the result back to the citizen")
-    async def return_(commune_code: CommunePath, dossier_code: str, body: ReturnIn, request: Request) -> DossierOut:
-        command = handlers.ReturnResult(
-            commune_code=commune_code,
-            dossier_code=dossier_code,
-            return_channel=body.return_channel,
-            officer_id=body.officer_id,
-            correlation_id=request.state.correlation_id,
-        )
+    async def act(command: handlers.DossierCommand) -> DossierOut:
+        working_calendar = await calendar()
         try:
             dossier = await retry_transient(
-                lambda: handlers.return_result(command, uow_factory(), calendar, utc_now())
+                lambda: handlers.act_on_dossier(command, uow_factory(), working_calendar, utc_now()), attempts=10
             )
-        except handlers.DossierNotFound as error:
-            raise _not_found(dossier_code) from error
-        except AlreadyReturned as error:
-            raise UserFacingError(
-                409, error.code,
-                f"Hồ sơ {dossier_code} đã được trả kết quả trước đó.",
-                f"The result of dossier {dossier_code} was already returned.",
-            ) from error
-        log.info("dossier.result_returned", commune=commune_code, dossier_code=dossier.code,
-                 timeliness=dossier.timeliness.value, return_channel=body.return_channel.value)
+        except handlers.DossierError as error:
+            raise _user_facing(error, command.dossier_code) from error
+        log.info("dossier." + type(command).__name__, commune=command.commune_code, dossier_code=dossier.code,
+                 status=dossier.status.value)
         return DossierOut.of(dossier)
+
+    def route(path: str, summary: str, body_model, build):
+        async def endpoint(commune_code: CommunePath, dossier_code: str, request: Request, body) -> DossierOut:
+            return await act(build(commune_code, dossier_code, request.state.correlation_id, body))
+
+        endpoint.__annotations__["body"] = body_model
+        endpoint.__name__ = path.replace("-", "_")
+        api.post(f"/communes/{{commune_code}}/dossiers/{{dossier_code}}/{path}", response_model=DossierOut,
+                 summary=summary)(endpoint)
+
+    route("supplement-request", "Ask once, in writing, for every missing item (form 02)", SupplementRequestIn,
+          lambda c, d, k, b: handlers.RequestSupplement(c, d, k, tuple(b.missing_items)))
+    route("supplement", "The citizen brought the missing items: the clock runs again", Empty,
+          lambda c, d, k, b: handlers.ReceiveSupplement(c, d, k))
+    route("refusal", "Refuse with a reason (form 03)", ReasonIn,
+          lambda c, d, k, b: handlers.RefuseDossier(c, d, k, b.reason))
+    route("assignment", "Assign to an officer and a handling body", AssignmentIn,
+          lambda c, d, k, b: handlers.AssignDossier(c, d, k, b.officer_id, b.handling_body))
+    route("handovers", "Hand over to another body (a row of the control slip, form 05)", HandoverIn,
+          lambda c, d, k, b: handlers.HandOver(c, d, k, b.to_body, b.step_working_days))
+    route("result-ready", "The result is ready to be handed back", Empty,
+          lambda c, d, k, b: handlers.MarkResultReady(c, d, k))
+    route("reschedule", "Set a new appointment with a reason; an apology follows (form 04)", RescheduleIn,
+          lambda c, d, k, b: handlers.Reschedule(c, d, k, b.new_appointment_date, b.reason))
+    route("withdrawal", "The citizen withdraws the dossier", ReasonIn,
+          lambda c, d, k, b: handlers.Withdraw(c, d, k, b.reason))
+    route("transfer", "Transfer the dossier to another commune", TransferIn,
+          lambda c, d, k, b: handlers.Transfer(c, d, k, b.to_commune_code, b.reason))
+    route("return", "Hand the result back to the citizen", ReturnIn,
+          lambda c, d, k, b: handlers.ReturnResult(c, d, k, b.return_channel, b.officer_id, b.free_of_charge))
+
+    @api.post("/deadline-scan", summary="Announce dossiers due soon and overdue (also run every minute)",
+              tags=["operations"])
+    async def deadline_scan() -> dict:
+        return await handlers.scan_deadlines(uow_factory, await calendar(), utc_now())
 
     return api
 
