@@ -175,9 +175,9 @@ class Dossier:
     # -- transitions ------------------------------------------------------------------
 
     def request_supplement(self, missing_items: list[str], at: datetime) -> None:
-        self._require("request a supplement for", {Status.RECEIVED, Status.ASSIGNED})
-        if self.supplement_requested_at is not None:
+        if self.supplement_requested_at is not None and self.is_active:
             raise SupplementAlreadyRequested(self.code)
+        self._require("request a supplement for", {Status.RECEIVED, Status.ASSIGNED})
         items = [item.strip() for item in missing_items if item.strip()]
         if not items:
             raise InvalidRequest("list every missing item")

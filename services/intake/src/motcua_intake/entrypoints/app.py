@@ -1,7 +1,6 @@
 """ASGI factory: ``uvicorn --factory motcua_intake.entrypoints.app:create_app``."""
 
 import asyncio
-from datetime import date
 
 import structlog
 from fastapi import FastAPI
@@ -11,11 +10,13 @@ from motcua_contracts import EVENT_TYPES
 from motcua_runtime.clock import utc_now
 from motcua_runtime.service import Infrastructure, build_service_app
 
+from motcua_intake.adapters.calendar_store import CalendarCache, MongoCalendarStore, ensure_calendar_indexes
+from motcua_intake.adapters.catalogue_store import ensure_catalogue_indexes, seed_starter_catalogue
 from motcua_intake.adapters.repository import ensure_indexes
 from motcua_intake.adapters.unit_of_work import MongoIntakeUnitOfWork
 from motcua_intake.domain.catalogue import Procedure, find_procedure
 from motcua_intake.domain.due_dates import WorkingCalendar
-from motcua_intake.entrypoints import http
+from motcua_intake.entrypoints import calendar_http, catalogue_http, http
 from motcua_intake.service_layer import handlers
 from motcua_intake.settings import IntakeSettings
 
@@ -25,35 +26,39 @@ PUBLISHED = tuple(cls for cls in EVENT_TYPES.values() if cls.owner == "intake")
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
-    calendar = WorkingCalendar(
-        utc_offset_hours=settings.utc_offset_hours,
-        cutoff_hour=settings.cutoff_hour,
-        appointment_hour=settings.appointment_hour,
-        holidays=frozenset(date.fromisoformat(d) for d in settings.holidays),
-    )
 
     def wire(infra: Infrastructure, app: FastAPI) -> None:
         def uow_factory() -> MongoIntakeUnitOfWork:
             return MongoIntakeUnitOfWork(infra.mongo, infra.db, infra.relay)
 
-        app.include_router(http.router(uow_factory, current_calendar, lookup_procedure, lambda: infra.db))
-        infra.extras["uow_factory"] = uow_factory
+        # The yearly working calendar (editable); edits reach every replica within the cache TTL.
+        calendar_store = lambda: MongoCalendarStore(infra.db)  # noqa: E731
+        calendars = CalendarCache(calendar_store, settings, ttl_seconds=5.0)
 
-    async def current_calendar() -> WorkingCalendar:
-        return calendar
+        async def current_calendar() -> WorkingCalendar:
+            return await calendars.calendar_around(utc_now())
+
+        infra.extras.update(uow_factory=uow_factory, current_calendar=current_calendar)
+        app.include_router(http.router(uow_factory, current_calendar, lookup_procedure, lambda: infra.db))
+        app.include_router(calendar_http.router(calendar_store, calendars))
+        app.include_router(catalogue_http.router(lambda: infra.db))
 
     async def lookup_procedure(commune_code: str, code: str) -> Procedure | None:
         return find_procedure(code)
 
     async def deadline_scanner(infra: Infrastructure) -> None:
         while True:
-            announced = await handlers.scan_deadlines(infra.extras["uow_factory"], await current_calendar(), utc_now())
+            calendar = await infra.extras["current_calendar"]()
+            announced = await handlers.scan_deadlines(infra.extras["uow_factory"], calendar, utc_now())
             if any(announced.values()):
                 log.info("deadlines.announced", **announced)
             await asyncio.sleep(settings.deadline_scan_seconds)
 
     async def on_startup(infra: Infrastructure) -> None:
         await ensure_indexes(infra.db)
+        await ensure_calendar_indexes(infra.db)
+        await ensure_catalogue_indexes(infra.db)
+        await seed_starter_catalogue(infra.db)  # only into an empty catalogue
 
     return build_service_app(
         settings,

@@ -1,0 +1,78 @@
+"""The intake lifecycle through HTTP and the real bus: codes under concurrency, idempotent
+receive, a dossier walked through every step, each transition on the bus exactly once."""
+
+import asyncio
+from datetime import date, timedelta
+
+import pytest
+
+from motcua_contracts.streams import EVENTS
+from tests.helpers import as_json, eventually, stream_subject_counts
+
+pytestmark = pytest.mark.e2e
+
+APPLICANT = {"full_name": "Đỗ Thị Lan", "id_number": "001190012345", "phone": "0987123456"}
+
+
+async def test_codes_stay_unique_and_gapless_under_concurrent_intake(services, http, commune):
+    url = f"{services['intake'].base_url}/v1/communes/{commune}/dossiers"
+    responses = await asyncio.gather(*(
+        http.post(url, json={"procedure_code": "CT-BANSAO", "applicant": APPLICANT}) for _ in range(30)))
+    codes = [as_json(r)["dossier_code"] for r in responses]
+    assert len(set(codes)) == 30
+    assert sorted(int(code.rsplit("-", 1)[1]) for code in codes) == list(range(1, 31))
+
+
+async def test_a_double_clicked_receive_makes_one_dossier(stack, services, http, commune):
+    url = f"{services['intake'].base_url}/v1/communes/{commune}/dossiers"
+    body = {"procedure_code": "CT-CHUKY", "applicant": APPLICANT}
+    first, second = await asyncio.gather(*(http.post(url, json=body, headers={"Idempotency-Key": "k-1"})
+                                           for _ in range(2)))
+    assert sorted([first.status_code, second.status_code]) == [200, 201]
+    assert first.json()["dossier_code"] == second.json()["dossier_code"]
+    assert as_json(await http.get(url))["total"] == 1
+    await asyncio.sleep(1)
+    counts = await stream_subject_counts(stack.nats_url, EVENTS.name, f"motcua.events.{commune}.>")
+    assert counts == {f"motcua.events.{commune}.DossierReceived.v1": 1}
+
+
+async def test_a_dossier_walked_through_every_step_announces_each_once(stack, services, http, commune):
+    base = f"{services['intake'].base_url}/v1/communes/{commune}/dossiers"
+    dossier = as_json(await http.post(base, json={"procedure_code": "HT-XNTTHN", "applicant": APPLICANT}))
+    one = f"{base}/{dossier['dossier_code']}"
+
+    async def step(path, body=None, status=200):
+        response = await http.post(f"{one}/{path}", json=body or {})
+        assert response.status_code == status, response.text
+        return response.json()
+
+    await step("supplement-request", {"missing_items": ["Bản sao CCCD", "Tờ khai theo mẫu"]})
+    again = await step("supplement-request", {"missing_items": ["Giấy tờ khác"]}, status=409)
+    assert "một lần" in again["error"]["message"]
+    await step("supplement")
+    await step("assignment", {"officer_id": "cb-tp-02", "handling_body": "Tư pháp – Hộ tịch"})
+    await step("handovers", {"to_body": "Lãnh đạo UBND", "step_working_days": 1})
+    await step("handovers", {"to_body": "Bộ phận Một cửa", "step_working_days": 0})
+    current = as_json(await http.get(one))
+    new_date = (date.fromisoformat(current["appointment_at"][:10]) + timedelta(days=7)).isoformat()
+    await step("reschedule", {"new_appointment_date": new_date, "reason": "Chờ xác minh thông tin"})
+    await step("result-ready")
+    returned = await step("return", {"return_channel": "at_home", "officer_id": "cb-tp-02",
+                                     "free_of_charge": True})
+    assert returned["status"] == "returned" and returned["status_vi"] == "đã trả kết quả"
+    assert [h["to_body"] for h in returned["handovers"]] == ["Lãnh đạo UBND", "Bộ phận Một cửa"]
+    refused = await step("refusal", {"reason": "muộn"}, status=409)
+    assert "đã trả kết quả" in refused["error"]["message"]
+
+    expected = {f"motcua.events.{commune}.{name}.v1": n for name, n in {
+        "DossierReceived": 1, "DossierSupplementRequested": 1, "DossierSupplemented": 1, "DossierAssigned": 1,
+        "DossierHandedOver": 2, "DossierRescheduled": 1, "ResultReady": 1, "ResultReturned": 1,
+        "BallotOpened": 1}.items()}  # the ballot is survey's answer to the return
+
+    async def all_published():
+        counts = await stream_subject_counts(stack.nats_url, EVENTS.name, f"motcua.events.{commune}.>")
+        return counts if counts == expected else None
+
+    await eventually(all_published, timeout=20)
+    await asyncio.sleep(1)
+    assert await stream_subject_counts(stack.nats_url, EVENTS.name, f"motcua.events.{commune}.>") == expected
