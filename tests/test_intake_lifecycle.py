@@ -76,3 +76,29 @@ async def test_a_dossier_walked_through_every_step_announces_each_once(stack, se
     await eventually(all_published, timeout=20)
     await asyncio.sleep(1)
     assert await stream_subject_counts(stack.nats_url, EVENTS.name, f"motcua.events.{commune}.>") == expected
+
+
+async def test_a_citizen_looks_up_status_with_code_and_phone_digits_only(services, http, commune):
+    intake = services["intake"].base_url
+    dossier = as_json(await http.post(f"{intake}/v1/communes/{commune}/dossiers",
+                                      json={"procedure_code": "HT-XNTTHN", "applicant": APPLICANT}))
+    url = f"{intake}/v1/public/dossiers/{dossier['dossier_code']}/status"
+    found = as_json(await http.get(url, params={"phone_last_digits": "3456"}))
+    assert found["status_vi"] == "đã tiếp nhận" and found["appointment_at"] == dossier["appointment_at"]
+    assert "applicant" not in str(found) and "0987123456" not in str(found)
+    wrong = await http.get(url, params={"phone_last_digits": "0000"})
+    assert wrong.status_code == 404 and "Không tìm thấy" in wrong.json()["error"]["message"]
+    for _ in range(5):
+        await http.get(url, params={"phone_last_digits": "1111"})
+    blocked = await http.get(url, params={"phone_last_digits": "3456"})
+    assert blocked.status_code == 429  # guessing the digits is stopped, even for the right ones
+
+
+async def test_results_taken_home_to_priority_groups_are_free(services, http, commune):
+    intake = services["intake"].base_url
+    dossier = as_json(await http.post(f"{intake}/v1/communes/{commune}/dossiers", json={
+        "procedure_code": "CT-CHUKY", "applicant": {**APPLICANT, "priority_group": "nguoi_co_cong"}}))
+    returned = as_json(await http.post(
+        f"{intake}/v1/communes/{commune}/dossiers/{dossier['dossier_code']}/return",
+        json={"return_channel": "at_home", "officer_id": "cb-01"}))
+    assert returned["free_of_charge"] is True

@@ -12,16 +12,22 @@ from pymongo.asynchronous.database import AsyncDatabase
 from motcua_contracts import Channel, ReturnChannel, Timeliness
 
 from motcua_intake.domain.catalogue import Procedure
-from motcua_intake.domain.model import Applicant, Dossier, Handover, Reschedule, Status
+from motcua_intake.domain.model import Applicant, Dossier, Handover, PriorityGroup, Reschedule, Status
 
 DOSSIERS = "dossiers"
 COUNTERS = "dossier_counters"
+LOOKUP_FAILURES = "lookup_failures"
+LOOKUP_WINDOW_SECONDS = 15 * 60
+LOOKUP_MAX_FAILURES = 5
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
     await db[DOSSIERS].create_index([("commune_code", ASCENDING), ("code", ASCENDING)], unique=True)
     await db[DOSSIERS].create_index([("commune_code", ASCENDING), ("received_at", DESCENDING)])
     await db[DOSSIERS].create_index([("status", ASCENDING), ("appointment_at", ASCENDING)])
+    await db[DOSSIERS].create_index("code")
+    # Failed citizen look-ups, counted for a short while to stop guessing the digits.
+    await db[LOOKUP_FAILURES].create_index("at", expireAfterSeconds=LOOKUP_WINDOW_SECONDS)
     # A double-clicked "receive" with the same key makes one dossier, even when both race.
     await db[DOSSIERS].create_index(
         [("commune_code", ASCENDING), ("idempotency_key", ASCENDING)],
@@ -81,7 +87,8 @@ def from_document(doc: dict) -> Dossier:
         code=doc["code"],
         procedure=_procedure_from(doc["procedure"]),
         channel=Channel(doc["channel"]),
-        applicant=Applicant(**doc["applicant"]),
+        applicant=Applicant(**{**doc["applicant"], "priority_group": PriorityGroup(doc["applicant"]["priority_group"])
+                               if doc["applicant"].get("priority_group") else None}),
         received_at=doc["received_at"],
         appointment_at=doc["appointment_at"],
         due_at=doc.get("due_at") or doc["appointment_at"],
@@ -163,6 +170,12 @@ class MongoDossierRepository:
         return counter["seq"]
 
 
+async def find_by_code(db: AsyncDatabase, code: str) -> Dossier | None:
+    """A dossier by its code alone (codes start with the unit code, so they are unique)."""
+    doc = await db[DOSSIERS].find_one({"code": code})
+    return from_document(doc) if doc else None
+
+
 async def list_dossiers(db: AsyncDatabase, commune_code: str, *, limit: int, offset: int) -> tuple[list[Dossier], int]:
     query = {"commune_code": commune_code}
     total = await db[DOSSIERS].count_documents(query)
@@ -170,3 +183,11 @@ async def list_dossiers(db: AsyncDatabase, commune_code: str, *, limit: int, off
     return [from_document(doc) async for doc in cursor], total
 
 
+
+
+async def lookup_blocked(db: AsyncDatabase, code: str) -> bool:
+    return await db[LOOKUP_FAILURES].count_documents({"code": code}) >= LOOKUP_MAX_FAILURES
+
+
+async def record_lookup_failure(db: AsyncDatabase, code: str, at: datetime) -> None:
+    await db[LOOKUP_FAILURES].insert_one({"code": code, "at": at})

@@ -48,6 +48,15 @@ STATUS_VI = {
 }
 
 
+class PriorityGroup(StrEnum):
+    """Citizens whose results may be returned at home, free of charge."""
+
+    MERITORIOUS = "nguoi_co_cong"  # người có công với cách mạng
+    POLICY_BENEFICIARY = "doi_tuong_chinh_sach"  # đối tượng chính sách
+    DISABLED = "nguoi_khuyet_tat"  # người khuyết tật
+    ELDERLY_ALONE = "nguoi_cao_tuoi_song_mot_minh"  # người cao tuổi sống một mình
+
+
 class DossierError(Exception):
     code = "dossier_error"
 
@@ -87,6 +96,7 @@ class Applicant:
     id_number: str | None = None
     phone: str | None = None
     address: str | None = None
+    priority_group: PriorityGroup | None = None
 
     def masked_name(self) -> str:
         return " ".join(word[0] + "*" * (len(word) - 1) for word in self.full_name.split())
@@ -95,6 +105,11 @@ class Applicant:
         if not self.phone:
             return None
         return "*" * (len(self.phone) - 3) + self.phone[-3:]
+
+    def proves_identity_with(self, last_digits: str) -> bool:
+        """The citizen's second factor for a lookup: the last digits of the phone on file."""
+        digits = "".join(ch for ch in last_digits if ch.isdigit())
+        return bool(self.phone) and len(digits) >= 4 and self.phone.endswith(digits)
 
 
 def dossier_code(unit_code: str, received_local: datetime, sequence: int) -> str:
@@ -277,7 +292,9 @@ class Dossier:
         self.returned_at = returned_at
         self.return_channel = channel
         self.officer_id = officer_id or self.officer_id
-        self.free_of_charge = free_of_charge
+        # Results taken home to a priority-group citizen are free of charge.
+        at_home_priority = channel is ReturnChannel.AT_HOME and self.applicant.priority_group is not None
+        self.free_of_charge = free_of_charge or at_home_priority
         assert self.due_at is not None
         self.timeliness = calendar.timeliness(returned_at, self.due_at)
         return self.timeliness

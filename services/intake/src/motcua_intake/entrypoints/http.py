@@ -15,7 +15,7 @@ from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 from motcua_runtime.unit_of_work import retry_transient
 
-from motcua_intake.adapters.repository import list_dossiers
+from motcua_intake.adapters.repository import find_by_code, list_dossiers, lookup_blocked, record_lookup_failure
 from motcua_intake.domain.catalogue import STARTER_CATALOGUE
 from motcua_intake.domain.due_dates import WorkingCalendar
 from motcua_intake.domain.model import (
@@ -25,6 +25,7 @@ from motcua_intake.domain.model import (
     Dossier,
     InvalidRequest,
     InvalidTransition,
+    PriorityGroup,
     SupplementAlreadyRequested,
 )
 from motcua_intake.service_layer import handlers
@@ -41,6 +42,8 @@ class ApplicantIn(BaseModel):
     id_number: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$", description="CCCD (12) or CMND (9) digits")
     phone: str | None = Field(default=None, pattern=r"^(0|\+84)\d{9}$")
     address: str | None = Field(default=None, max_length=500)
+    priority_group: PriorityGroup | None = Field(
+        default=None, description="Priority group: results may be returned at home, free of charge")
 
 
 class DossierIn(BaseModel):
@@ -146,6 +149,18 @@ class DossierOut(BaseModel):
             closed_reason=dossier.closed_reason,
             free_of_charge=dossier.free_of_charge,
         )
+
+
+class PublicStatus(BaseModel):
+    """What a citizen sees: status and dates only."""
+
+    dossier_code: str
+    status: str
+    status_vi: str
+    procedure_name: str
+    received_at: datetime
+    appointment_at: datetime
+    returned_at: datetime | None
 
 
 class DossierPage(BaseModel):
@@ -319,6 +334,31 @@ def router(
           lambda c, d, k, b: handlers.Transfer(c, d, k, b.to_commune_code, b.reason))
     route("return", "Hand the result back to the citizen", ReturnIn,
           lambda c, d, k, b: handlers.ReturnResult(c, d, k, b.return_channel, b.officer_id, b.free_of_charge))
+
+    @api.get("/public/dossiers/{dossier_code}/status", response_model=PublicStatus, tags=["citizens"],
+             summary="A citizen looks up their dossier: code plus the last 4 digits of their phone")
+    async def public_status(dossier_code: str, phone_last_digits: str = Query(min_length=4, max_length=4,
+                                                                             pattern=r"^\d{4}$")) -> PublicStatus:
+        database = db()
+        if await lookup_blocked(database, dossier_code):
+            raise UserFacingError(
+                429, "too_many_attempts",
+                "Ông/bà đã nhập sai nhiều lần. Vui lòng thử lại sau 15 phút hoặc liên hệ Bộ phận Một cửa.",
+                "Too many wrong attempts. Please try again in 15 minutes or contact the one-stop shop.",
+            )
+        dossier = await find_by_code(database, dossier_code)
+        if dossier is None or not dossier.applicant.proves_identity_with(phone_last_digits):
+            await record_lookup_failure(database, dossier_code, utc_now())
+            # The same answer for an unknown code and wrong digits: nothing to learn by guessing.
+            raise UserFacingError(
+                404, "lookup_failed",
+                "Không tìm thấy hồ sơ với mã và số điện thoại đã nhập. Vui lòng kiểm tra lại giấy hẹn.",
+                "No dossier matches this code and phone number. Please check your receipt.",
+            )
+        return PublicStatus(dossier_code=dossier.code, status=dossier.status.value,
+                            status_vi=STATUS_VI[dossier.status], procedure_name=dossier.procedure.name,
+                            received_at=dossier.received_at, appointment_at=dossier.appointment_at,
+                            returned_at=dossier.returned_at)
 
     @api.post("/deadline-scan", summary="Announce dossiers due soon and overdue (also run every minute)",
               tags=["operations"])
