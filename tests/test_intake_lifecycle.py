@@ -102,3 +102,30 @@ async def test_results_taken_home_to_priority_groups_are_free(services, http, co
         f"{intake}/v1/communes/{commune}/dossiers/{dossier['dossier_code']}/return",
         json={"return_channel": "at_home", "officer_id": "cb-01"}))
     assert returned["free_of_charge"] is True
+
+
+async def test_dossiers_received_in_an_out_of_hours_session_are_linked_to_it(stack, services, http, commune):
+    from datetime import UTC, datetime as dt, timedelta as td
+
+    intake = services["intake"].base_url
+    today = (dt.now(UTC) + td(hours=7)).date()
+    session = as_json(await http.post(f"{intake}/v1/communes/{commune}/sessions", json={
+        "title": "Ngày Chủ nhật thân thiện", "rules": [{"kind": "weekly", "weekday": today.weekday()}],
+        "start_time": "00:00", "end_time": "23:59", "fields": ["Hộ tịch"], "capacity": 1}))
+    assert session["next_occurrences"][0] == today.isoformat()
+    booked = as_json(await http.post(f"{intake}/v1/communes/{commune}/sessions/{session['session_id']}/bookings",
+                                     json={"day": today.isoformat(), "full_name": "Ngô Văn Bảy",
+                                           "phone": "0912000111"}))
+    assert booked["phone_masked"] == "*******111"
+    full = await http.post(f"{intake}/v1/communes/{commune}/sessions/{session['session_id']}/bookings",
+                           json={"day": today.isoformat(), "full_name": "Người khác", "phone": "0912000222"})
+    assert full.status_code == 409 and "đủ" in full.json()["error"]["message"]
+    dossier = as_json(await http.post(f"{intake}/v1/communes/{commune}/dossiers", json={
+        "procedure_code": "HT-KHAISINH", "applicant": APPLICANT, "session_id": session["session_id"]}))
+    assert dossier["channel"] == "out_of_hours"
+
+    async def announced_with_session():
+        counts = await stream_subject_counts(stack.nats_url, EVENTS.name, f"motcua.events.{commune}.>")
+        return counts.get(f"motcua.events.{commune}.DossierReceived.v1") == 1
+
+    await eventually(announced_with_session)

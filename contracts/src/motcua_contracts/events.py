@@ -5,7 +5,7 @@ Events carry no full personal data: no citizen ID number, no phone number, no
 address. Subscribers get references (dossier id/code) and masked values only.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
@@ -51,6 +51,9 @@ class DossierReceived(EventData):
         default=False, description="Citizen agreed to letters beyond the procedure (congratulations...)."
     )
     consent_sms: bool = Field(default=False, description="Citizen agreed to receive SMS.")
+    session_id: UUID | None = Field(default=None, description="Out-of-hours session it was received in, if any.")
+    session_date: date | None = Field(default=None, description="Local date of that session.")
+    assisted: bool = Field(default=False, description="A volunteer assisted the (online) submission.")
 
 
 class ResultReturned(EventData):

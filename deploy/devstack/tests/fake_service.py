@@ -73,7 +73,7 @@ def _app(name: str) -> FastAPI:
 def create_intake() -> FastAPI:
     app, db = _app("intake")
 
-    @app.get("/v1/procedures")
+    @app.get("/v1/catalogue/procedures")
     def procedures():
         return PROCEDURES
 

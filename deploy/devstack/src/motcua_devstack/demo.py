@@ -324,11 +324,11 @@ async def load_demo(
         client = httpx.AsyncClient(timeout=15)
     try:
         intake = urls["intake"].rstrip("/")
-        procedures = _check(await client.get(f"{intake}/v1/procedures"), 200)
+        procedures = _check(await client.get(f"{intake}/v1/catalogue/procedures"), 200)
         if isinstance(procedures, dict):  # tolerate {"items": [...]}
             procedures = procedures.get("items") or []
         if not procedures:
-            raise DemoError(f"{intake}/v1/procedures returned no procedures: nothing to submit")
+            raise DemoError(f"{intake}/v1/catalogue/procedures returned no procedures: nothing to submit")
         results = await asyncio.gather(
             *(
                 _load_commune(client, urls, c, procedures, random.Random(f"{seed}-{c.code}"), ballot_wait)

@@ -3,7 +3,7 @@ outside intake reads this database."""
 
 
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import date, datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -76,6 +76,8 @@ def to_document(dossier: Dossier) -> dict:
         "transferred_to": dossier.transferred_to,
         "free_of_charge": dossier.free_of_charge,
         "assisted_by": dossier.assisted_by,
+        "session_id": dossier.session_id,
+        "session_date": dossier.session_date.isoformat() if dossier.session_date else None,
         **({"idempotency_key": dossier.idempotency_key} if dossier.idempotency_key else {}),
     }
 
@@ -115,6 +117,8 @@ def from_document(doc: dict) -> Dossier:
         free_of_charge=doc.get("free_of_charge", False),
         assisted_by=doc.get("assisted_by"),
         idempotency_key=doc.get("idempotency_key"),
+        session_id=doc.get("session_id"),
+        session_date=date.fromisoformat(doc["session_date"]) if doc.get("session_date") else None,
     )
 
 

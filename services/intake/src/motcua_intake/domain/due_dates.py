@@ -181,6 +181,12 @@ class WorkingCalendar:
             day = self.next_working_day(day)
             cursor = self._periods(day)[0][0]
 
+    def appointment_for(self, received_at: datetime, unit: str, amount: float) -> datetime:
+        """The appointment for a procedure's legal time: working hours, working days, or the same day."""
+        if unit == "working_hours":
+            return self.appointment_in_hours(received_at, amount)
+        return self.appointment(received_at, 0 if unit == "same_day" else amount)
+
     def appointment_in_hours(self, received_at: datetime, processing_hours: float) -> datetime:
         if processing_hours < 0:
             raise ValueError("processing_hours must not be negative")

@@ -13,7 +13,7 @@ rescheduled dossier returned on its new date is still late, and was apologised f
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
@@ -168,6 +168,8 @@ class Dossier:
     free_of_charge: bool = False
     assisted_by: str | None = None
     idempotency_key: str | None = None
+    session_id: UUID | None = None
+    session_date: date | None = None
 
     def __post_init__(self) -> None:
         if self.due_at is None:

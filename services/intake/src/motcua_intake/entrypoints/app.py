@@ -11,12 +11,13 @@ from motcua_runtime.clock import utc_now
 from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_intake.adapters.calendar_store import CalendarCache, MongoCalendarStore, ensure_calendar_indexes
-from motcua_intake.adapters.catalogue_store import ensure_catalogue_indexes, seed_starter_catalogue
+from motcua_intake.adapters.catalogue_store import ensure_catalogue_indexes, get_procedure, seed_starter_catalogue
 from motcua_intake.adapters.repository import ensure_indexes
+from motcua_intake.adapters.session_store import MongoSessionRepository, ensure_session_indexes
 from motcua_intake.adapters.unit_of_work import MongoIntakeUnitOfWork
-from motcua_intake.domain.catalogue import Procedure, find_procedure
+from motcua_intake.domain.catalogue import Procedure
 from motcua_intake.domain.due_dates import WorkingCalendar
-from motcua_intake.entrypoints import calendar_http, catalogue_http, http
+from motcua_intake.entrypoints import calendar_http, catalogue_http, http, sessions_http
 from motcua_intake.service_layer import handlers
 from motcua_intake.settings import IntakeSettings
 
@@ -38,13 +39,15 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         async def current_calendar() -> WorkingCalendar:
             return await calendars.calendar_around(utc_now())
 
+        async def lookup_procedure(commune_code: str, code: str) -> Procedure | None:
+            procedure = await get_procedure(infra.db, commune_code, code)
+            return procedure if procedure is not None and procedure.active else None
+
         infra.extras.update(uow_factory=uow_factory, current_calendar=current_calendar)
         app.include_router(http.router(uow_factory, current_calendar, lookup_procedure, lambda: infra.db))
         app.include_router(calendar_http.router(calendar_store, calendars))
+        app.include_router(sessions_http.router(lambda: MongoSessionRepository(infra.db)))
         app.include_router(catalogue_http.router(lambda: infra.db))
-
-    async def lookup_procedure(commune_code: str, code: str) -> Procedure | None:
-        return find_procedure(code)
 
     async def deadline_scanner(infra: Infrastructure) -> None:
         while True:
@@ -56,6 +59,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
 
     async def on_startup(infra: Infrastructure) -> None:
         await ensure_indexes(infra.db)
+        await ensure_session_indexes(infra.db)
         await ensure_calendar_indexes(infra.db)
         await ensure_catalogue_indexes(infra.db)
         await seed_starter_catalogue(infra.db)  # only into an empty catalogue

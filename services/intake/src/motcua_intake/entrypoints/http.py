@@ -4,20 +4,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
+from uuid import UUID
 
 import structlog
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pymongo.errors import DuplicateKeyError
 from pydantic import BaseModel, ConfigDict, Field
 
-from motcua_contracts import Channel, CommuneCode, LifeEvent, ReturnChannel
+from motcua_contracts import Channel, CommuneCode, ReturnChannel
 from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 from motcua_runtime.unit_of_work import retry_transient
 
 from motcua_intake.adapters.repository import find_by_code, list_dossiers, lookup_blocked, record_lookup_failure
-from motcua_intake.domain.catalogue import STARTER_CATALOGUE
 from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_intake.domain.sessions import SessionClosed
 from motcua_intake.domain.model import (
     STATUS_VI,
     AlreadyReturned,
@@ -53,6 +54,7 @@ class DossierIn(BaseModel):
     consent_letters: bool = False
     consent_sms: bool = False
     assisted_by: str | None = Field(default=None, max_length=200, description="Volunteer who assisted (assisted channel)")
+    session_id: UUID | None = Field(default=None, description="Out-of-hours session it is received in")
 
 
 class ReturnIn(BaseModel):
@@ -91,14 +93,6 @@ class TransferIn(BaseModel):
 
 class Empty(BaseModel):
     pass
-
-
-class ProcedureOut(BaseModel):
-    code: str
-    name: str
-    field: str
-    processing_days: float
-    life_event: LifeEvent | None
 
 
 class DossierOut(BaseModel):
@@ -227,10 +221,6 @@ def router(
 ) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["dossiers"])
 
-    @api.get("/procedures", response_model=list[ProcedureOut], summary="Procedure catalogue")
-    async def procedures_() -> list[ProcedureOut]:
-        return [ProcedureOut(**{f: getattr(p, f) for f in ProcedureOut.model_fields}) for p in STARTER_CATALOGUE]
-
     @api.post("/communes/{commune_code}/dossiers", status_code=201, response_model=DossierOut,
               summary="Receive a dossier and issue its receipt",
               responses={200: {"description": "Same Idempotency-Key as before: the dossier created then"}})
@@ -251,6 +241,7 @@ def router(
             correlation_id=request.state.correlation_id,
             assisted_by=body.assisted_by,
             idempotency_key=idempotency_key,
+            session_id=body.session_id,
         )
         working_calendar = await calendar()
 
@@ -271,6 +262,12 @@ def router(
                 422, error.code,
                 f"Không có thủ tục hành chính mã '{body.procedure_code}' trong danh mục.",
                 f"There is no procedure with code '{body.procedure_code}' in the catalogue.",
+            ) from error
+        except SessionClosed as error:
+            raise UserFacingError(
+                409, error.code,
+                "Phiên làm việc ngoài giờ này không diễn ra vào lúc này; hãy chọn kênh tiếp nhận khác.",
+                "This out-of-hours session is not running now; choose another channel.",
             ) from error
         if created:
             log.info("dossier.received", commune=commune_code, dossier_code=dossier.code,

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
+from uuid import UUID
 
 from motcua_contracts import (
     Channel,
@@ -32,6 +33,7 @@ from motcua_contracts import (
 from motcua_intake.domain.catalogue import Procedure
 from motcua_intake.domain.due_dates import WorkingCalendar
 from motcua_intake.domain.model import Applicant, Dossier, DossierError, dossier_code
+from motcua_intake.domain.sessions import SessionClosed
 
 SOURCE = "intake"
 
@@ -80,6 +82,7 @@ class ReceiveDossier:
     correlation_id: str
     assisted_by: str | None = None
     idempotency_key: str | None = None
+    session_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -192,13 +195,19 @@ async def receive_dossier(
             if existing is not None:
                 return existing, False
         local = now.astimezone(calendar.tz)
+        channel, session_date = command.channel, None
+        if command.session_id is not None:
+            session = await uow.sessions.get(command.commune_code, command.session_id)
+            if session is None or not session.is_open_at(local):
+                raise SessionClosed(str(command.session_id))
+            channel, session_date = Channel.OUT_OF_HOURS, local.date()
         sequence = await uow.dossiers.next_sequence(command.commune_code, f"{local:%y%m%d}")
-        appointment = calendar.appointment(now, procedure.processing_days)
+        appointment = calendar.appointment_for(now, procedure.processing_unit, procedure.processing_amount)
         dossier = Dossier(
             commune_code=command.commune_code,
             code=dossier_code(command.commune_code, local, sequence),
             procedure=procedure,
-            channel=command.channel,
+            channel=channel,
             applicant=command.applicant,
             received_at=now,
             appointment_at=appointment,
@@ -206,6 +215,8 @@ async def receive_dossier(
             consent_sms=command.consent_sms,
             assisted_by=command.assisted_by,
             idempotency_key=command.idempotency_key,
+            session_id=command.session_id,
+            session_date=session_date,
         )
         await uow.dossiers.add(dossier)
         _emit(uow, dossier, DossierReceived(
@@ -223,6 +234,9 @@ async def receive_dossier(
             applicant_phone_masked=dossier.applicant.masked_phone(),
             consent_letters=dossier.consent_letters,
             consent_sms=dossier.consent_sms,
+            session_id=dossier.session_id,
+            session_date=dossier.session_date,
+            assisted=dossier.assisted_by is not None,
         ), command.correlation_id, now)
         await uow.commit()
     return dossier, True

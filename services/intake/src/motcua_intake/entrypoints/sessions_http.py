@@ -1,0 +1,173 @@
+"""HTTP API of out-of-hours sessions: schedules, occurrences, citizens' bookings."""
+
+from collections.abc import Callable
+from datetime import date, time, timedelta
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from motcua_contracts import CommuneCode
+from motcua_runtime.clock import utc_now
+from motcua_runtime.errors import UserFacingError
+from motcua_runtime.logging import mask_digits
+
+from motcua_intake.adapters.session_store import MongoSessionRepository
+from motcua_intake.domain.sessions import (
+    Booking,
+    OutOfHoursSession,
+    Recurrence,
+    RecurrenceRule,
+    SessionClosed,
+    SessionError,
+    SessionFull,
+    check_booking,
+)
+
+CommunePath = Annotated[CommuneCode, Path(description="Commune (tenant) code")]
+VN_OFFSET = timedelta(hours=7)
+
+
+class RuleIn(BaseModel):
+    kind: Recurrence
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    nth: int | None = Field(default=None, description="Monthly: 1..4, or -1 for the last of the month")
+
+
+class SessionIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200, examples=["60 phút vì dân"])
+    rules: list[RuleIn] = Field(min_length=1)
+    start_time: time
+    end_time: time
+    fields: list[str] = []
+    officers_on_duty: list[str] = []
+    announcement: str = Field(default="", max_length=4000)
+    valid_from: date | None = None
+    valid_until: date | None = None
+    capacity: int | None = Field(default=None, ge=1)
+
+
+class SessionOut(BaseModel):
+    session_id: UUID
+    commune_code: str
+    title: str
+    schedule_vi: str
+    announcement_vi: str
+    rules: list[RuleIn]
+    start_time: time
+    end_time: time
+    fields: list[str]
+    officers_on_duty: list[str]
+    valid_from: date | None
+    valid_until: date | None
+    capacity: int | None
+    next_occurrences: list[date]
+
+    @classmethod
+    def of(cls, s: OutOfHoursSession, today: date) -> "SessionOut":
+        return cls(session_id=s.id, commune_code=s.commune_code, title=s.title, schedule_vi=s.schedule_vi(),
+                   announcement_vi=s.announcement_vi(),
+                   rules=[RuleIn(kind=r.kind, weekday=r.weekday, nth=r.nth) for r in s.rules],
+                   start_time=s.start_time, end_time=s.end_time, fields=s.fields,
+                   officers_on_duty=s.officers_on_duty, valid_from=s.valid_from, valid_until=s.valid_until,
+                   capacity=s.capacity, next_occurrences=s.occurrences(today, today + timedelta(days=62))[:4])
+
+
+class BookingIn(BaseModel):
+    day: date
+    full_name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(pattern=r"^(0|\+84)\d{9}$")
+    procedure_code: str | None = None
+    note: str = Field(default="", max_length=1000)
+
+
+class BookingOut(BaseModel):
+    booking_id: UUID
+    session_id: UUID
+    day: date
+    full_name: str
+    phone_masked: str
+    procedure_code: str | None
+
+
+def _local_today() -> date:
+    return (utc_now() + VN_OFFSET).date()
+
+
+def _session_error(error: SessionError) -> UserFacingError:
+    match error:
+        case SessionFull():
+            return UserFacingError(409, error.code, "Phiên làm việc này đã đủ số lượt đăng ký. Vui lòng chọn phiên khác.",
+                                   "This session is fully booked. Please choose another one.")
+        case SessionClosed():
+            return UserFacingError(409, error.code, "Không có phiên làm việc ngoài giờ vào ngày đã chọn.",
+                                   "There is no out-of-hours session on the chosen day.")
+    return UserFacingError(422, error.code, f"Lịch phiên làm việc không hợp lệ: {error}.",
+                           f"The session schedule is not valid: {error}.")
+
+
+def router(repository: Callable[[], MongoSessionRepository]) -> APIRouter:
+    api = APIRouter(prefix="/v1/communes/{commune_code}/sessions", tags=["out-of-hours sessions"])
+
+    async def existing(commune_code: str, session_id: UUID) -> OutOfHoursSession:
+        found = await repository().get(commune_code, session_id)
+        if found is None:
+            raise UserFacingError(404, "session_not_found", "Không tìm thấy phiên làm việc này.",
+                                  "No such session.")
+        return found
+
+    @api.post("", status_code=201, response_model=SessionOut, summary="Schedule a recurring out-of-hours session")
+    async def create(commune_code: CommunePath, body: SessionIn) -> SessionOut:
+        try:
+            session = OutOfHoursSession(
+                commune_code=commune_code, title=body.title,
+                rules=[RecurrenceRule(r.kind, r.weekday, r.nth) for r in body.rules],
+                start_time=body.start_time, end_time=body.end_time, fields=body.fields,
+                officers_on_duty=body.officers_on_duty, announcement=body.announcement,
+                valid_from=body.valid_from, valid_until=body.valid_until, capacity=body.capacity)
+        except SessionError as error:
+            raise _session_error(error) from error
+        await repository().add(session)
+        return SessionOut.of(session, _local_today())
+
+    @api.get("", response_model=list[SessionOut], summary="The commune's sessions, with their next dates")
+    async def list_(commune_code: CommunePath) -> list[SessionOut]:
+        return [SessionOut.of(s, _local_today()) for s in await repository().of_commune(commune_code)]
+
+    @api.get("/{session_id}/occurrences", summary="Dates of a session in a period, with bookings")
+    async def occurrences(commune_code: CommunePath, session_id: UUID, start: date = Query(alias="from"),
+                          end: date = Query(alias="to")) -> list[dict]:
+        if (end - start).days > 366:
+            raise UserFacingError(422, "period_too_long", "Khoảng thời gian tối đa là một năm.",
+                                  "The period may be one year at most.")
+        session, repo = await existing(commune_code, session_id), repository()
+        return [{"day": day, "booked": await repo.count_bookings(session.id, day), "capacity": session.capacity}
+                for day in session.occurrences(start, end)]
+
+    @api.post("/{session_id}/bookings", status_code=201, response_model=BookingOut,
+              summary="A citizen books a slot in a coming session")
+    async def book(commune_code: CommunePath, session_id: UUID, body: BookingIn) -> BookingOut:
+        session, repo = await existing(commune_code, session_id), repository()
+        try:
+            check_booking(session, body.day, _local_today(), await repo.count_bookings(session.id, body.day))
+        except SessionError as error:
+            raise _session_error(error) from error
+        booking = await repo.add_booking(Booking(session_id=session.id, commune_code=commune_code, day=body.day,
+                                                 full_name=body.full_name, phone=body.phone,
+                                                 procedure_code=body.procedure_code, note=body.note,
+                                                 created_at=utc_now()))
+        return _booking_out(booking)
+
+    @api.get("/{session_id}/bookings", response_model=list[BookingOut], summary="Bookings of one session date")
+    async def bookings(commune_code: CommunePath, session_id: UUID, day: date) -> list[BookingOut]:
+        session = await existing(commune_code, session_id)
+        return [_booking_out(b) for b in await repository().bookings(session.id, day)]
+
+    return api
+
+
+def _booking_out(booking: Booking) -> BookingOut:
+    return BookingOut(booking_id=booking.id, session_id=booking.session_id, day=booking.day,
+                      full_name=booking.full_name, phone_masked=mask_digits(booking.phone),
+                      procedure_code=booking.procedure_code)
