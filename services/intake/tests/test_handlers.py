@@ -125,3 +125,39 @@ async def test_the_same_idempotency_key_makes_one_dossier():
     other = await receive(uow, key="click-2")
     assert again.code == first.code and other.code != first.code
     assert len(uow.published) == 2
+
+
+class ScanRepository(FakeRepository):
+    def __init__(self):
+        super().__init__()
+        self.announced = set()
+
+    async def candidates_for_deadline_scan(self, until, limit):
+        return [d for d in self.dossiers.values()
+                if d.status.value in ("received", "assigned") and d.appointment_at < until][:limit]
+
+    async def mark_deadline_announced(self, dossier, kind):
+        key = (dossier.id, kind, dossier.appointment_at)
+        if key in self.announced:
+            return False
+        self.announced.add(key)
+        return True
+
+
+@pytest.mark.asyncio
+async def test_deadline_scan_announces_each_appointment_once_and_again_after_a_reschedule():
+    uow = FakeUnitOfWork()
+    uow.dossiers = ScanRepository()
+    due_thursday = await receive(uow, procedure="HT-XNTTHN")  # due Thu 26/11 17:00
+    await receive(uow, procedure="DD-HOGIAI")  # weeks away: neither due soon nor overdue
+    wednesday = datetime(2026, 11, 25, 3, tzinfo=UTC)
+    assert await handlers.scan_deadlines(lambda: uow, CAL, wednesday) == {"due_soon": 1, "overdue": 0}
+    assert await handlers.scan_deadlines(lambda: uow, CAL, wednesday) == {"due_soon": 0, "overdue": 0}
+    friday = datetime(2026, 11, 27, 3, tzinfo=UTC)
+    assert await handlers.scan_deadlines(lambda: uow, CAL, friday) == {"due_soon": 0, "overdue": 1}
+    assert [e.event_type for e in uow.published[-2:]] == ["DossierDueSoon", "DossierOverdue"]
+    await handlers.act_on_dossier(
+        handlers.Reschedule("26041", due_thursday.code, "c", datetime(2026, 12, 2).date(), "Chờ xác minh"),
+        uow, CAL, friday)
+    assert await handlers.scan_deadlines(lambda: uow, CAL, datetime(2026, 12, 3, 3, tzinfo=UTC)) == {
+        "due_soon": 0, "overdue": 1}
