@@ -18,6 +18,7 @@ from motcua_intake.adapters.unit_of_work import MongoIntakeUnitOfWork
 from motcua_intake.domain.catalogue import Procedure
 from motcua_intake.domain.due_dates import WorkingCalendar
 from motcua_intake.entrypoints import calendar_http, catalogue_http, http, sessions_http
+from motcua_intake.entrypoints import forms_http, pages
 from motcua_intake.service_layer import handlers
 from motcua_intake.settings import IntakeSettings
 
@@ -48,6 +49,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         app.include_router(calendar_http.router(calendar_store, calendars))
         app.include_router(sessions_http.router(lambda: MongoSessionRepository(infra.db)))
         app.include_router(catalogue_http.router(lambda: infra.db))
+        pages.install(app, uow_factory, current_calendar, lambda: infra.db)  # counter and lookup pages, /static
+        app.include_router(forms_http.router(lambda: infra.db, settings))  # forms 01–06, commune letterhead
 
     async def deadline_scanner(infra: Infrastructure) -> None:
         while True:
