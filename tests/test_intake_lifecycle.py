@@ -129,3 +129,16 @@ async def test_dossiers_received_in_an_out_of_hours_session_are_linked_to_it(sta
         return counts.get(f"motcua.events.{commune}.DossierReceived.v1") == 1
 
     await eventually(announced_with_session)
+
+
+async def test_the_list_filters_by_receipt_day(services, http, commune):
+    from datetime import UTC, datetime as dt, timedelta as td
+
+    url = f"{services['intake'].base_url}/v1/communes/{commune}/dossiers"
+    as_json(await http.post(url, json={"procedure_code": "CT-CHUKY", "applicant": APPLICANT}))
+    today = (dt.now(UTC) + td(hours=7)).date()
+    assert as_json(await http.get(url, params={"received_from": today.isoformat()}))["total"] == 1
+    assert as_json(await http.get(url, params={"received_to": (today - td(days=1)).isoformat()}))["total"] == 0
+    assert as_json(await http.get(url, params={"deadline": "overdue"}))["total"] == 0
+    bad = await http.get(url, params={"deadline": "soon"})
+    assert bad.status_code == 422

@@ -108,3 +108,14 @@ def test_due_soon_and_overdue():
     assert d.is_due_soon(datetime(2026, 11, 25, 3, tzinfo=UTC), CAL)  # Wednesday: due within a working day
     assert not d.is_overdue(datetime(2026, 11, 26, 9, tzinfo=UTC))
     assert d.is_overdue(datetime(2026, 11, 26, 11, tzinfo=UTC))  # 18:00 Thursday in Vietnam
+
+
+def test_allowed_actions_follow_the_state():
+    d = dossier()
+    assert "handovers" not in d.allowed_actions() and "assignment" in d.allowed_actions()
+    d.request_supplement(["Tờ khai"], MON)
+    assert d.allowed_actions() == ["supplement", "refusal", "reschedule", "withdrawal", "transfer"]
+    d.receive_supplement(MON + timedelta(days=1), CAL)
+    assert "supplement-request" not in d.allowed_actions()  # asked once only
+    d.refuse("Không đủ điều kiện", MON + timedelta(days=1))
+    assert d.allowed_actions() == []

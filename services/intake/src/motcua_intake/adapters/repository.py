@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from motcua_contracts import Channel, ReturnChannel, Timeliness
 
 from motcua_intake.domain.catalogue import Procedure
-from motcua_intake.domain.model import Applicant, Dossier, Handover, PriorityGroup, Reschedule, Status
+from motcua_intake.domain.model import ACTIVE, Applicant, Dossier, Handover, PriorityGroup, Reschedule, Status
 
 DOSSIERS = "dossiers"
 COUNTERS = "dossier_counters"
@@ -178,6 +178,22 @@ async def find_by_code(db: AsyncDatabase, code: str) -> Dossier | None:
     """A dossier by its code alone (codes start with the unit code, so they are unique)."""
     doc = await db[DOSSIERS].find_one({"code": code})
     return from_document(doc) if doc else None
+
+
+async def received_between(db: AsyncDatabase, commune_code: str, start: datetime, end: datetime,
+                           limit: int) -> tuple[list[Dossier], int]:
+    query = {"commune_code": commune_code, "received_at": {"$gte": start, "$lt": end}}
+    total = await db[DOSSIERS].count_documents(query)
+    cursor = db[DOSSIERS].find(query).sort("received_at", ASCENDING).limit(limit)
+    return [from_document(doc) async for doc in cursor], total
+
+
+async def active_with_appointment_before(db: AsyncDatabase, commune_code: str, until: datetime,
+                                         limit: int) -> list[Dossier]:
+    query = {"commune_code": commune_code, "status": {"$in": [s.value for s in ACTIVE]},
+             "appointment_at": {"$lt": until}}
+    cursor = db[DOSSIERS].find(query).sort("appointment_at", ASCENDING).limit(limit)
+    return [from_document(doc) async for doc in cursor]
 
 
 async def list_dossiers(db: AsyncDatabase, commune_code: str, *, limit: int, offset: int) -> tuple[list[Dossier], int]:

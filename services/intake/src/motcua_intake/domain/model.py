@@ -36,6 +36,20 @@ class Status(StrEnum):
 
 ACTIVE = frozenset({Status.RECEIVED, Status.SUPPLEMENT_REQUESTED, Status.ASSIGNED, Status.RESULT_READY})
 
+#: Which states each action may start from: the one table of the lifecycle's rules.
+ALLOWED_FROM: dict[str, frozenset[Status]] = {
+    "supplement-request": frozenset({Status.RECEIVED, Status.ASSIGNED}),
+    "supplement": frozenset({Status.SUPPLEMENT_REQUESTED}),
+    "refusal": frozenset({Status.RECEIVED, Status.SUPPLEMENT_REQUESTED, Status.ASSIGNED}),
+    "assignment": frozenset({Status.RECEIVED, Status.ASSIGNED}),
+    "handovers": frozenset({Status.ASSIGNED}),
+    "result-ready": frozenset({Status.RECEIVED, Status.ASSIGNED}),
+    "reschedule": ACTIVE,
+    "withdrawal": ACTIVE,
+    "transfer": frozenset({Status.RECEIVED, Status.SUPPLEMENT_REQUESTED, Status.ASSIGNED}),
+    "return": frozenset({Status.RECEIVED, Status.ASSIGNED, Status.RESULT_READY}),
+}
+
 STATUS_VI = {
     Status.RECEIVED: "đã tiếp nhận",
     Status.SUPPLEMENT_REQUESTED: "chờ bổ sung",
@@ -183,6 +197,13 @@ class Dossier:
     def is_active(self) -> bool:
         return self.status in ACTIVE
 
+    def allowed_actions(self) -> list[str]:
+        """The actions an officer may take now (a supplement is asked for once only)."""
+        return [
+            action for action, states in ALLOWED_FROM.items()
+            if self.status in states and not (action == "supplement-request" and self.supplement_requested_at)
+        ]
+
     def _require(self, action: str, allowed: frozenset[Status] | set[Status]) -> None:
         if self.status not in allowed:
             if action == "return" and self.status is Status.RETURNED:
@@ -194,7 +215,7 @@ class Dossier:
     def request_supplement(self, missing_items: list[str], at: datetime) -> None:
         if self.supplement_requested_at is not None and self.is_active:
             raise SupplementAlreadyRequested(self.code)
-        self._require("request a supplement for", {Status.RECEIVED, Status.ASSIGNED})
+        self._require("request a supplement for", ALLOWED_FROM["supplement-request"])
         items = [item.strip() for item in missing_items if item.strip()]
         if not items:
             raise InvalidRequest("list every missing item")
@@ -205,7 +226,7 @@ class Dossier:
     def receive_supplement(self, at: datetime, calendar: WorkingCalendar) -> None:
         """The clock, paused since the request, runs again: the remaining working days
         continue from now."""
-        self._require("receive a supplement for", {Status.SUPPLEMENT_REQUESTED})
+        self._require("receive a supplement for", ALLOWED_FROM["supplement"])
         assert self.supplement_requested_at is not None and self.due_at is not None
         self.due_at = calendar.resume_after_pause(self.due_at, self.supplement_requested_at, at)
         self.appointment_at = max(self.appointment_at, self.due_at) if self.reschedules else self.due_at
@@ -213,15 +234,15 @@ class Dossier:
         self.status = Status.ASSIGNED if self.officer_id else Status.RECEIVED
 
     def refuse(self, reason: str, at: datetime) -> None:
-        self._require("refuse", {Status.RECEIVED, Status.SUPPLEMENT_REQUESTED, Status.ASSIGNED})
+        self._require("refuse", ALLOWED_FROM["refusal"])
         self._close(Status.REFUSED, reason, at)
 
     def withdraw(self, reason: str, at: datetime) -> None:
-        self._require("withdraw", ACTIVE)
+        self._require("withdraw", ALLOWED_FROM["withdrawal"])
         self._close(Status.WITHDRAWN, reason, at)
 
     def transfer(self, to_commune_code: str, reason: str, at: datetime) -> None:
-        self._require("transfer", {Status.RECEIVED, Status.SUPPLEMENT_REQUESTED, Status.ASSIGNED})
+        self._require("transfer", ALLOWED_FROM["transfer"])
         if to_commune_code == self.commune_code:
             raise InvalidRequest("a dossier cannot be transferred to its own commune")
         self.transferred_to = to_commune_code
@@ -235,7 +256,7 @@ class Dossier:
         self.closed_at = at
 
     def assign(self, officer_id: str, handling_body: str, at: datetime) -> None:
-        self._require("assign", {Status.RECEIVED, Status.ASSIGNED})
+        self._require("assign", ALLOWED_FROM["assignment"])
         self.officer_id = officer_id
         self.handling_body = handling_body
         self.status = Status.ASSIGNED
@@ -244,7 +265,7 @@ class Dossier:
         self, to_body: str, step_due_at: datetime, at: datetime, calendar: WorkingCalendar
     ) -> tuple[Handover, Timeliness | None]:
         """Record a hand-over; returns the new row and whether the handing body met its own step."""
-        self._require("hand over", {Status.ASSIGNED})
+        self._require("hand over", ALLOWED_FROM["handovers"])
         assert self.handling_body is not None
         if to_body.strip() == self.handling_body:
             raise InvalidRequest("a dossier is handed over to another body")
@@ -263,13 +284,13 @@ class Dossier:
         return None
 
     def mark_result_ready(self, at: datetime, calendar: WorkingCalendar) -> None:
-        self._require("mark the result ready for", {Status.RECEIVED, Status.ASSIGNED})
+        self._require("mark the result ready for", ALLOWED_FROM["result-ready"])
         self._complete_open_step(at, calendar)
         self.result_ready_at = at
         self.status = Status.RESULT_READY
 
     def reschedule(self, new_appointment_at: datetime, reason: str, at: datetime) -> Reschedule:
-        self._require("reschedule", ACTIVE)
+        self._require("reschedule", ALLOWED_FROM["reschedule"])
         if not reason.strip():
             raise InvalidRequest("a reason is required")
         if new_appointment_at <= self.appointment_at:
@@ -288,7 +309,7 @@ class Dossier:
         calendar: WorkingCalendar,
         free_of_charge: bool = False,
     ) -> Timeliness:
-        self._require("return", {Status.RECEIVED, Status.ASSIGNED, Status.RESULT_READY})
+        self._require("return", ALLOWED_FROM["return"])
         self._complete_open_step(returned_at, calendar)
         self.status = Status.RETURNED
         self.returned_at = returned_at

@@ -2,8 +2,8 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from datetime import date, datetime
-from typing import Annotated
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
 from uuid import UUID
 
 import structlog
@@ -16,7 +16,14 @@ from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 from motcua_runtime.unit_of_work import retry_transient
 
-from motcua_intake.adapters.repository import find_by_code, list_dossiers, lookup_blocked, record_lookup_failure
+from motcua_intake.adapters.repository import (
+    active_with_appointment_before,
+    find_by_code,
+    list_dossiers,
+    lookup_blocked,
+    received_between,
+    record_lookup_failure,
+)
 from motcua_intake.domain.due_dates import WorkingCalendar
 from motcua_intake.domain.sessions import SessionClosed
 from motcua_intake.domain.model import (
@@ -117,6 +124,7 @@ class DossierOut(BaseModel):
     reschedules: list[dict] = []
     closed_reason: str | None = None
     free_of_charge: bool = False
+    allowed_actions: list[str] = Field(default=[], description="Actions allowed in the current state (paths)")
 
     @classmethod
     def of(cls, dossier: Dossier) -> "DossierOut":
@@ -142,6 +150,7 @@ class DossierOut(BaseModel):
             reschedules=[asdict(r) for r in dossier.reschedules],
             closed_reason=dossier.closed_reason,
             free_of_charge=dossier.free_of_charge,
+            allowed_actions=dossier.allowed_actions(),
         )
 
 
@@ -277,8 +286,30 @@ def router(
         return DossierOut.of(dossier)
 
     @api.get("/communes/{commune_code}/dossiers", response_model=DossierPage, summary="Dossiers of a commune")
-    async def list_(commune_code: CommunePath, limit: int = Query(50, ge=1, le=500),
-                    offset: int = Query(0, ge=0)) -> DossierPage:
+    async def list_(
+        commune_code: CommunePath,
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0),
+        received_from: date | None = Query(None, description="Received on or after this local day"),
+        received_to: date | None = Query(None, description="Received on or before this local day"),
+        deadline: Literal["due_soon", "overdue"] | None = Query(None, description="Only dossiers due soon / overdue"),
+    ) -> DossierPage:
+        working_calendar = await calendar()
+        if deadline is not None:
+            now = utc_now()
+            horizon = datetime.combine(
+                working_calendar.next_working_day(now.astimezone(working_calendar.tz).date()) + timedelta(days=1),
+                time(0), tzinfo=working_calendar.tz)
+            pending = await active_with_appointment_before(db(), commune_code, horizon, 5000)
+            matching = [d for d in pending
+                        if (d.is_overdue(now) if deadline == "overdue" else d.is_due_soon(now, working_calendar))]
+            return DossierPage(items=[DossierOut.of(d) for d in matching[offset:offset + limit]], total=len(matching))
+        if received_from or received_to:
+            start = datetime.combine(received_from or date(2000, 1, 1), time(0), tzinfo=working_calendar.tz)
+            end = datetime.combine((received_to or date(2100, 1, 1)) + timedelta(days=1), time(0),
+                                   tzinfo=working_calendar.tz)
+            items, total = await received_between(db(), commune_code, start, end, limit + offset)
+            return DossierPage(items=[DossierOut.of(d) for d in items[offset:]], total=total)
         items, total = await list_dossiers(db(), commune_code, limit=limit, offset=offset)
         return DossierPage(items=[DossierOut.of(d) for d in items], total=total)
 

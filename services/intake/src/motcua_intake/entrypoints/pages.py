@@ -10,7 +10,6 @@ Texts live in one dictionary per language (``TEXTS``); ``?lang=en`` (remembered 
 or ``Accept-Language: en…`` selects English, Vietnamese otherwise.
 """
 
-import copy
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -23,23 +22,14 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from motcua_contracts import Channel, ReturnChannel
 from motcua_runtime.clock import utc_now
 
-from motcua_intake.adapters.repository import DOSSIERS, from_document
+from motcua_intake.adapters.repository import active_with_appointment_before, received_between
 from motcua_intake.domain.due_dates import WorkingCalendar
-from motcua_intake.domain.model import (
-    ACTIVE,
-    STATUS_VI,
-    Dossier,
-    DossierError,
-    InvalidRequest,
-    PriorityGroup,
-    Status,
-)
+from motcua_intake.domain.model import STATUS_VI, Dossier, PriorityGroup, Status
 from motcua_intake.service_layer.handlers import IntakeUnitOfWork
 
 PACKAGE = FilePath(__file__).resolve().parents[1]
@@ -456,52 +446,10 @@ async def counter_officer(request: Request) -> None:
 # GET /v1/communes/{c}/dossiers; kept here until they move.
 
 
-async def received_between(db: AsyncDatabase, commune_code: str, start: datetime, end: datetime,
-                           limit: int) -> tuple[list[Dossier], int]:
-    query = {"commune_code": commune_code, "received_at": {"$gte": start, "$lt": end}}
-    total = await db[DOSSIERS].count_documents(query)
-    cursor = db[DOSSIERS].find(query).sort("received_at", ASCENDING).limit(limit)
-    return [from_document(doc) async for doc in cursor], total
-
-
-async def active_with_appointment_before(db: AsyncDatabase, commune_code: str, until: datetime,
-                                         limit: int) -> list[Dossier]:
-    query = {"commune_code": commune_code, "status": {"$in": [s.value for s in ACTIVE]},
-             "appointment_at": {"$lt": until}}
-    cursor = db[DOSSIERS].find(query).sort("appointment_at", ASCENDING).limit(limit)
-    return [from_document(doc) async for doc in cursor]
-
-
 def allowed_actions(dossier: Dossier, calendar: WorkingCalendar, now: datetime) -> list[str]:
-    """The actions the domain accepts in the dossier's current state, found by trying each on a
-    copy: the rules stay in ``domain/model.py`` (a ``Dossier.allowed_actions()`` there would be
-    better). A probe refused only for its placeholder input (``InvalidRequest``) is allowed."""
-    later = dossier.appointment_at + timedelta(days=1)
-    probes: dict[str, Callable[[Dossier], object]] = {
-        "supplement-request": lambda d: d.request_supplement(["?"], now),
-        "supplement": lambda d: d.receive_supplement(now, calendar),
-        "refusal": lambda d: d.refuse("?", now),
-        "assignment": lambda d: d.assign("?", "?", now),
-        "handovers": lambda d: d.hand_over(d.handling_body or "", now, now, calendar),
-        "result-ready": lambda d: d.mark_result_ready(now, calendar),
-        "reschedule": lambda d: d.reschedule(later, "?", now),
-        "withdrawal": lambda d: d.withdraw("?", now),
-        "transfer": lambda d: d.transfer(d.commune_code, "?", now),
-        "return": lambda d: d.return_result(returned_at=now, channel=ReturnChannel.COUNTER, officer_id=None,
-                                            calendar=calendar),
-    }
-    allowed = []
-    for action in ACTION_ORDER:
-        try:
-            probes[action](copy.deepcopy(dossier))
-        except InvalidRequest:
-            pass
-        except DossierError:
-            continue
-        except Exception:  # noqa: BLE001 - unsure: offer it and let the API decide
-            pass
-        allowed.append(action)
-    return allowed
+    """The actions the domain allows now, in the order the page shows them."""
+    allowed = set(dossier.allowed_actions())
+    return [action for action in ACTION_ORDER if action in allowed]
 
 
 def forms_of(dossier: Dossier) -> list[str]:
