@@ -15,6 +15,37 @@ class UserFacingError(Exception):
         self.status, self.code, self.message_vi, self.message_en = status, code, message_vi, message_en
 
 
+#: pydantic error types in Vietnamese (the English text stays in message_en).
+_PROBLEM_VI = {
+    "missing": "bắt buộc phải có",
+    "string_pattern_mismatch": "sai định dạng",
+    "string_too_short": "quá ngắn hoặc để trống",
+    "string_too_long": "quá dài",
+    "too_short": "cần ít nhất một mục",
+    "too_long": "quá nhiều mục",
+    "greater_than_equal": "giá trị quá nhỏ",
+    "less_than_equal": "giá trị quá lớn",
+    "greater_than": "giá trị quá nhỏ",
+    "less_than": "giá trị quá lớn",
+    "enum": "không thuộc các giá trị cho phép",
+    "literal_error": "không thuộc các giá trị cho phép",
+    "int_parsing": "phải là số nguyên",
+    "int_type": "phải là số nguyên",
+    "float_parsing": "phải là số",
+    "bool_parsing": "phải là đúng/sai",
+    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "datetime_parsing": "phải là thời điểm hợp lệ",
+    "time_parsing": "phải là giờ dạng HH:MM",
+    "uuid_parsing": "phải là mã định danh hợp lệ",
+    "json_invalid": "nội dung JSON không hợp lệ",
+    "model_attributes_type": "phải là một đối tượng",
+    "dict_type": "phải là một đối tượng",
+    "list_type": "phải là một danh sách",
+    "string_type": "phải là chuỗi ký tự",
+}
+
+
 def _wants_english(request: Request) -> bool:
     return request.headers.get("accept-language", "").lower().startswith("en")
 
@@ -32,9 +63,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in error.errors()
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"],
+             "problem_vi": _PROBLEM_VI.get(e["type"], "không hợp lệ"), "type": e["type"]}
+            for e in error.errors()
         ]
-        vi = "Dữ liệu gửi lên không hợp lệ: " + "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        vi = "Dữ liệu gửi lên không hợp lệ: " + "; ".join(f"{p['field']}: {p['problem_vi']}" for p in problems)
         en = "The request is not valid: " + "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
         return JSONResponse(
             {"error": {"code": "invalid_request", "message": en if _wants_english(request) else vi,
