@@ -255,3 +255,21 @@ async def test_citizen_lookup_shows_status_and_dates_with_the_right_digits_only(
         await expect(page.locator("#lookup-error")).to_contain_text("Không tìm thấy hồ sơ")
         await expect(page.locator("#lookup-result")).to_be_hidden()
         await screenshot(page, "10-lookup-refused")
+
+
+async def test_a_dossier_received_in_a_running_out_of_hours_session_is_linked_to_it(browser, intake, http, commune):
+    today = datetime.now(VIETNAM).date()
+    session = as_json(await http.post(f"{intake}/v1/communes/{commune}/sessions", json={
+        "title": "60 phút vì dân", "rules": [{"kind": "weekly", "weekday": today.weekday()}],
+        "start_time": "00:00", "end_time": "23:59"}))
+    async with vietnamese_page(browser, intake) as page:
+        await page.goto(f"/quay/{commune}/tiep-nhan")
+        await choose_procedure(page, "khai sinh", "HT-KHAISINH")
+        await expect(page.locator("#session-field")).to_be_hidden()
+        await page.select_option("#channel", "out_of_hours")
+        await expect(page.locator("#session")).to_contain_text("60 phút vì dân")
+        await page.fill("#full-name", "Trịnh Văn Sáu")
+        await page.click("#receive-submit")
+        await expect(page.locator("#done-code")).to_have_text(re.compile(rf"^{commune}-"))
+    listed = as_json(await http.get(f"{intake}/v1/communes/{commune}/dossiers"))["items"]
+    assert [(d["channel"], d["session_id"]) for d in listed] == [("out_of_hours", session["session_id"])]

@@ -125,6 +125,8 @@ class DossierOut(BaseModel):
     closed_reason: str | None = None
     free_of_charge: bool = False
     allowed_actions: list[str] = Field(default=[], description="Actions allowed in the current state (paths)")
+    session_id: UUID | None = Field(default=None, description="Out-of-hours session it was received in")
+    assisted_by: str | None = None
 
     @classmethod
     def of(cls, dossier: Dossier) -> "DossierOut":
@@ -151,6 +153,8 @@ class DossierOut(BaseModel):
             closed_reason=dossier.closed_reason,
             free_of_charge=dossier.free_of_charge,
             allowed_actions=dossier.allowed_actions(),
+            session_id=dossier.session_id,
+            assisted_by=dossier.assisted_by,
         )
 
 

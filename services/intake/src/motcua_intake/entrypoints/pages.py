@@ -28,6 +28,7 @@ from motcua_contracts import Channel, ReturnChannel
 from motcua_runtime.clock import utc_now
 
 from motcua_intake.adapters.repository import active_with_appointment_before, received_between
+from motcua_intake.adapters.session_store import MongoSessionRepository
 from motcua_intake.domain.due_dates import WorkingCalendar
 from motcua_intake.domain.model import STATUS_VI, Dossier, PriorityGroup, Status
 from motcua_intake.service_layer.handlers import IntakeUnitOfWork
@@ -107,6 +108,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "fee": "Lệ phí",
         "channel_label": "Hình thức nộp",
         "assisted_by_label": "Người hỗ trợ nộp (đoàn viên, tình nguyện viên)",
+        "session_label": "Phiên làm việc ngoài giờ",
+        "no_open_session": "Hiện không có phiên làm việc ngoài giờ nào đang diễn ra.",
         "applicant_legend": "Người nộp hồ sơ",
         "full_name": "Họ và tên",
         "id_number": "Số CCCD/CMND",
@@ -298,6 +301,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "fee": "Fee",
         "channel_label": "Submitted",
         "assisted_by_label": "Assisted by (volunteer)",
+        "session_label": "Out-of-hours session",
+        "no_open_session": "No out-of-hours session is running now.",
         "applicant_legend": "Applicant",
         "full_name": "Full name",
         "id_number": "ID number (CCCD/CMND)",
@@ -548,10 +553,13 @@ def counter_router(
     @pages.get("/tiep-nhan", response_class=HTMLResponse)
     async def receive(request: Request, commune_code: CommunePath) -> HTMLResponse:
         working_calendar = await calendar()
+        local_now = datetime.now(UTC).astimezone(working_calendar.tz)
+        sessions = await MongoSessionRepository(db()).of_commune(commune_code)
+        open_sessions = [s for s in sessions if s.is_open_at(local_now)]
         # One key per form load: a double click, or a resend after a lost answer, makes one
         # dossier. Made here because crypto.randomUUID needs HTTPS, which a commune LAN may lack.
         return render.page(request, "receive.html", working_calendar.tz, commune_code=commune_code,
-                           idempotency_key=uuid4().hex, channels=list(Channel),
+                           idempotency_key=uuid4().hex, channels=list(Channel), open_sessions=open_sessions,
                            utc_offset_hours=working_calendar.utc_offset_hours)
 
     @pages.get("/ho-so", response_class=RedirectResponse)

@@ -134,7 +134,10 @@
     });
 
     var channel = $("channel");
-    var toggleAssisted = function () { $("assisted-by-field").hidden = channel.value !== "assisted"; };
+    var toggleAssisted = function () {
+      $("assisted-by-field").hidden = channel.value !== "assisted";
+      $("session-field").hidden = channel.value !== "out_of_hours";
+    };
     channel.addEventListener("change", toggleAssisted);
     toggleAssisted();
 
@@ -151,7 +154,8 @@
                      address: value("address"), priority_group: value("priority-group") },
         consent_letters: $("consent-letters").checked,
         consent_sms: $("consent-sms").checked,
-        assisted_by: channel.value === "assisted" ? value("assisted-by") : null
+        assisted_by: channel.value === "assisted" ? value("assisted-by") : null,
+        session_id: channel.value === "out_of_hours" && $("session") ? $("session").value : null
       };
       busy = true;
       submit.disabled = true;
