@@ -15,5 +15,7 @@ class IntakeSettings(ServiceSettings):
     appointment_hour: int = 17
     #: Extra non-working days (ISO dates) until the yearly calendar of the next issue lands.
     holidays: list[str] = []
+    #: Public address of the citizen pages: the receipt's QR code points to <this>/tra-cuu?ma=<code>.
+    public_base_url: str = "http://127.0.0.1"
     #: How often the scheduler looks for dossiers due soon and overdue.
     deadline_scan_seconds: float = 60.0

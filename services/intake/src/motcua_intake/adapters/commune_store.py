@@ -8,10 +8,9 @@ missing one reads as the default built from the code, so printing never fails.
 
 from datetime import datetime
 
-from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from motcua_intake.adapters.repository import DOSSIERS, from_document
+from motcua_intake.adapters.repository import received_between
 from motcua_intake.domain.communes import CommuneProfile, default_profile, make_profile, profile_fields
 from motcua_intake.domain.model import Dossier
 
@@ -37,8 +36,8 @@ class MongoCommuneProfileStore:
         try:
             return make_profile(commune_code, **fields)
         except ValueError:
-            # Stored under older rules that no longer hold: print with what there is
-            # rather than not at all (the next edit must satisfy the rules).
+            # Stored under older rules that no longer hold: print with the default rather
+            # than not at all; the next edit must satisfy the rules.
             return default_profile(commune_code)
 
     async def put(self, profile: CommuneProfile, *, updated_at: datetime, updated_by: str | None) -> None:
@@ -57,15 +56,8 @@ class MongoCommuneProfileStore:
 async def dossiers_received_between(
     db: AsyncDatabase, commune_code: str, start: datetime, end: datetime, *, limit: int = MAX_LEDGER_DOSSIERS
 ) -> list[Dossier]:
-    """Dossiers of the commune received in [start, end), oldest first. Uses the
-    (commune_code, received_at) index of the dossiers collection.
-
-    It reads the dossier collection, so it belongs with ``repository.py``; it lives here only
-    because the two were written at the same time by different hands.
-    """
-    query = {"commune_code": commune_code, "received_at": {"$gte": start, "$lt": end}}
-    cursor = db[DOSSIERS].find(query).sort([("received_at", ASCENDING), ("code", ASCENDING)]).limit(limit + 1)
-    found = [from_document(doc) async for doc in cursor]
-    if len(found) > limit:
+    """The ledger's dossiers (received in [start, end), oldest first); too many is an error."""
+    found, total = await received_between(db, commune_code, start, end, limit)
+    if total > limit:
         raise LedgerTooLarge(limit)
     return found

@@ -184,7 +184,7 @@ async def received_between(db: AsyncDatabase, commune_code: str, start: datetime
                            limit: int) -> tuple[list[Dossier], int]:
     query = {"commune_code": commune_code, "received_at": {"$gte": start, "$lt": end}}
     total = await db[DOSSIERS].count_documents(query)
-    cursor = db[DOSSIERS].find(query).sort("received_at", ASCENDING).limit(limit)
+    cursor = db[DOSSIERS].find(query).sort([("received_at", ASCENDING), ("code", ASCENDING)]).limit(limit)
     return [from_document(doc) async for doc in cursor], total
 
 

@@ -8,7 +8,7 @@ name belongs — as a blank paper form would have them.
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 #: The one-stop unit's name on the letterhead (Nghị định 61/2018; many communes now say
@@ -168,7 +168,3 @@ def make_profile(commune_code: str, **fields: str | None) -> CommuneProfile:
 def profile_fields(profile: CommuneProfile) -> dict[str, str]:
     """The editable fields, as stored and as the API shows them."""
     return {name: getattr(profile, name) for name in _LIMITS}
-
-
-def with_code(profile: CommuneProfile, commune_code: str) -> CommuneProfile:
-    return replace(profile, commune_code=commune_code)

@@ -30,6 +30,7 @@ from motcua_runtime.clock import utc_now
 from motcua_intake.adapters.repository import active_with_appointment_before, received_between
 from motcua_intake.adapters.session_store import MongoSessionRepository
 from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_intake.domain.forms import available_forms
 from motcua_intake.domain.model import STATUS_VI, Dossier, PriorityGroup, Status
 from motcua_intake.service_layer.handlers import IntakeUnitOfWork
 
@@ -458,17 +459,8 @@ def allowed_actions(dossier: Dossier, calendar: WorkingCalendar, now: datetime) 
 
 
 def forms_of(dossier: Dossier) -> list[str]:
-    """The printable forms that have content for this dossier (the receipt and the control
-    slip always; the others once their event happened)."""
-    forms = ["01"]
-    if dossier.missing_items:
-        forms.append("02")
-    if dossier.status is Status.REFUSED:
-        forms.append("03")
-    if dossier.reschedules:
-        forms.append("04")
-    forms.append("05")
-    return forms
+    """The printable forms that have content for this dossier (the rule lives in domain/forms.py)."""
+    return list(available_forms(dossier))
 
 
 # --------------------------------------------------------------------------- rendering
