@@ -1,3 +1,4 @@
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from motcua_runtime.settings import ServiceSettings
@@ -19,3 +20,15 @@ class IntakeSettings(ServiceSettings):
     public_base_url: str = "http://127.0.0.1"
     #: How often the scheduler looks for dossiers due soon and overdue.
     deadline_scan_seconds: float = 60.0
+
+    # Citizens' ID numbers, phones and addresses are stored encrypted (adapters/encryption.py,
+    # docs/personal-data.md). No default key: without one the service stops at start-up
+    # rather than write personal data in clear.
+    #: The local master key that wraps the data key: 96 random bytes, base64.
+    data_key_master: SecretStr = SecretStr("")
+    #: Or a file holding it (base64 text, or the 96 raw bytes), e.g. a mounted secret.
+    data_key_master_file: str = ""
+    #: Key vault collection ``<database>.<collection>``; empty: ``__keyVault`` in intake's database.
+    key_vault_namespace: str = ""
+    #: Alternate name of the data key, created once and found again by it at every start.
+    data_key_alt_name: str = "intake-applicant"

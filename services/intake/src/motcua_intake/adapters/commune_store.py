@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from motcua_intake.adapters.encryption import FieldEncrypter
 from motcua_intake.adapters.repository import received_between
 from motcua_intake.domain.communes import CommuneProfile, default_profile, make_profile, profile_fields
 from motcua_intake.domain.model import Dossier
@@ -54,10 +55,11 @@ class MongoCommuneProfileStore:
 
 
 async def dossiers_received_between(
-    db: AsyncDatabase, commune_code: str, start: datetime, end: datetime, *, limit: int = MAX_LEDGER_DOSSIERS
+    db: AsyncDatabase, commune_code: str, start: datetime, end: datetime, *, limit: int = MAX_LEDGER_DOSSIERS,
+    encrypter: FieldEncrypter | None = None,
 ) -> list[Dossier]:
     """The ledger's dossiers (received in [start, end), oldest first); too many is an error."""
-    found, total = await received_between(db, commune_code, start, end, limit)
+    found, total = await received_between(db, commune_code, start, end, limit, encrypter=encrypter)
     if total > limit:
         raise LedgerTooLarge(limit)
     return found

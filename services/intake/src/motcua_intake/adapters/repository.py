@@ -1,24 +1,45 @@
 """MongoDB storage of dossiers. Documents keep the applicant's personal data; nothing
-outside intake reads this database."""
+outside intake reads this database, and the ID number, phone and address are stored
+encrypted (adapters/encryption.py).
 
+``to_document``/``from_document`` are the mapping, with personal fields in clear;
+``to_stored_document``/``from_stored_document`` add the encryption and are what the
+repository and the queries use. Documents written before encryption (plain strings)
+still read; ``encrypt_plaintext_personal_data`` encrypts them in place.
+"""
 
 from dataclasses import asdict, fields
 from datetime import date, datetime
 
+from bson.binary import Binary
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from motcua_contracts import Channel, ReturnChannel, Timeliness
 
+from motcua_intake.adapters.encryption import (
+    FieldEncrypter,
+    encrypter_for,
+    install_field_encryption,
+    installed,
+    is_encrypted,
+)
 from motcua_intake.domain.catalogue import Procedure
 from motcua_intake.domain.model import ACTIVE, Applicant, Dossier, Handover, PriorityGroup, Reschedule, Status
+from motcua_intake.settings import IntakeSettings
 
 DOSSIERS = "dossiers"
 COUNTERS = "dossier_counters"
 LOOKUP_FAILURES = "lookup_failures"
 LOOKUP_WINDOW_SECONDS = 15 * 60
 LOOKUP_MAX_FAILURES = 5
+#: The applicant's fields stored encrypted. The name stays in clear: officers search by it.
+PERSONAL_FIELDS = ("id_number", "phone", "address")
+
+
+class PersonalDataStillEncrypted(TypeError):
+    """``from_document`` was given a stored document: read it with ``from_stored_document``."""
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
@@ -34,6 +55,11 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
         unique=True,
         partialFilterExpression={"idempotency_key": {"$type": "string"}},
     )
+    # Called at start-up: a service that cannot open the personal data's key stops here.
+    # Unless the app installed the encrypter with its own settings, they are read from the
+    # environment, as the app reads them.
+    if installed(db) is None:
+        await install_field_encryption(db, IntakeSettings())
 
 
 def _procedure_document(procedure: Procedure) -> dict:
@@ -83,6 +109,8 @@ def to_document(dossier: Dossier) -> dict:
 
 
 def from_document(doc: dict) -> Dossier:
+    if any(is_encrypted(doc["applicant"].get(name)) for name in PERSONAL_FIELDS):
+        raise PersonalDataStillEncrypted(f"dossier {doc.get('code')}: decrypt with from_stored_document")
     return Dossier(
         id=doc["_id"],
         commune_code=doc["commune_code"],
@@ -122,26 +150,53 @@ def from_document(doc: dict) -> Dossier:
     )
 
 
+async def to_stored_document(dossier: Dossier, encrypter: FieldEncrypter) -> dict:
+    """The document as stored: the applicant's personal fields encrypted."""
+    doc = to_document(dossier)
+    doc["applicant"] = {
+        name: await encrypter.encrypt(value) if name in PERSONAL_FIELDS and isinstance(value, str) else value
+        for name, value in doc["applicant"].items()
+    }
+    return doc
+
+
+async def from_stored_document(doc: dict, encrypter: FieldEncrypter) -> Dossier:
+    """A stored document back to a dossier; fields written in clear before encryption read as they are."""
+    applicant = {
+        name: await encrypter.decrypt(value) if name in PERSONAL_FIELDS and is_encrypted(value) else value
+        for name, value in doc["applicant"].items()
+    }
+    return from_document({**doc, "applicant": applicant})
+
+
+async def _dossiers(cursor, encrypter: FieldEncrypter) -> list[Dossier]:
+    return [await from_stored_document(doc, encrypter) async for doc in cursor]
+
+
 class MongoDossierRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None) -> None:
+    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None,
+                 encrypter: FieldEncrypter | None = None) -> None:
         self._db = db
         self._session = session
+        self._encrypter = encrypter or encrypter_for(db)
 
     async def add(self, dossier: Dossier) -> None:
-        await self._db[DOSSIERS].insert_one(to_document(dossier), session=self._session)
+        await self._db[DOSSIERS].insert_one(await to_stored_document(dossier, self._encrypter), session=self._session)
 
     async def save(self, dossier: Dossier) -> None:
-        await self._db[DOSSIERS].replace_one({"_id": dossier.id}, to_document(dossier), session=self._session)
+        await self._db[DOSSIERS].replace_one(
+            {"_id": dossier.id}, await to_stored_document(dossier, self._encrypter), session=self._session
+        )
 
     async def get(self, commune_code: str, code: str) -> Dossier | None:
         doc = await self._db[DOSSIERS].find_one({"commune_code": commune_code, "code": code}, session=self._session)
-        return from_document(doc) if doc else None
+        return await from_stored_document(doc, self._encrypter) if doc else None
 
     async def get_by_idempotency_key(self, commune_code: str, key: str) -> Dossier | None:
         doc = await self._db[DOSSIERS].find_one(
             {"commune_code": commune_code, "idempotency_key": key}, session=self._session
         )
-        return from_document(doc) if doc else None
+        return await from_stored_document(doc, self._encrypter) if doc else None
 
     async def candidates_for_deadline_scan(self, until: datetime, limit: int) -> list[Dossier]:
         cursor = (
@@ -151,7 +206,7 @@ class MongoDossierRepository:
             .sort("appointment_at", ASCENDING)
             .limit(limit)
         )
-        return [from_document(doc) async for doc in cursor]
+        return await _dossiers(cursor, self._encrypter)
 
     async def mark_deadline_announced(self, dossier: Dossier, kind: str) -> bool:
         """Record that ``kind`` was announced for the dossier's current appointment;
@@ -174,35 +229,55 @@ class MongoDossierRepository:
         return counter["seq"]
 
 
-async def find_by_code(db: AsyncDatabase, code: str) -> Dossier | None:
+async def find_by_code(db: AsyncDatabase, code: str, *, encrypter: FieldEncrypter | None = None) -> Dossier | None:
     """A dossier by its code alone (codes start with the unit code, so they are unique)."""
     doc = await db[DOSSIERS].find_one({"code": code})
-    return from_document(doc) if doc else None
+    return await from_stored_document(doc, encrypter or encrypter_for(db)) if doc else None
 
 
 async def received_between(db: AsyncDatabase, commune_code: str, start: datetime, end: datetime,
-                           limit: int) -> tuple[list[Dossier], int]:
+                           limit: int, *, encrypter: FieldEncrypter | None = None) -> tuple[list[Dossier], int]:
     query = {"commune_code": commune_code, "received_at": {"$gte": start, "$lt": end}}
     total = await db[DOSSIERS].count_documents(query)
     cursor = db[DOSSIERS].find(query).sort([("received_at", ASCENDING), ("code", ASCENDING)]).limit(limit)
-    return [from_document(doc) async for doc in cursor], total
+    return await _dossiers(cursor, encrypter or encrypter_for(db)), total
 
 
 async def active_with_appointment_before(db: AsyncDatabase, commune_code: str, until: datetime,
-                                         limit: int) -> list[Dossier]:
+                                         limit: int, *, encrypter: FieldEncrypter | None = None) -> list[Dossier]:
     query = {"commune_code": commune_code, "status": {"$in": [s.value for s in ACTIVE]},
              "appointment_at": {"$lt": until}}
     cursor = db[DOSSIERS].find(query).sort("appointment_at", ASCENDING).limit(limit)
-    return [from_document(doc) async for doc in cursor]
+    return await _dossiers(cursor, encrypter or encrypter_for(db))
 
 
-async def list_dossiers(db: AsyncDatabase, commune_code: str, *, limit: int, offset: int) -> tuple[list[Dossier], int]:
+async def list_dossiers(db: AsyncDatabase, commune_code: str, *, limit: int, offset: int,
+                        encrypter: FieldEncrypter | None = None) -> tuple[list[Dossier], int]:
     query = {"commune_code": commune_code}
     total = await db[DOSSIERS].count_documents(query)
     cursor = db[DOSSIERS].find(query).sort("received_at", DESCENDING).skip(offset).limit(limit)
-    return [from_document(doc) async for doc in cursor], total
+    return await _dossiers(cursor, encrypter or encrypter_for(db)), total
 
 
+async def encrypt_plaintext_personal_data(db: AsyncDatabase, encrypter: FieldEncrypter) -> int:
+    """Encrypt in place the personal fields of dossiers written before encryption; returns
+    how many dossiers changed. Idempotent: encrypted fields are never selected again, and a
+    dossier saved by the service meanwhile (so already encrypted) is left as it is."""
+    clear: dict = {"$or": [{f"applicant.{name}": {"$type": "string"}} for name in PERSONAL_FIELDS]}
+    changed = 0
+    async for doc in db[DOSSIERS].find(clear, {"applicant": 1}):
+        plain = {name: value for name, value in doc["applicant"].items()
+                 if name in PERSONAL_FIELDS and isinstance(value, str)}
+        if not plain:
+            continue
+        encrypted: dict[str, Binary] = {f"applicant.{name}": await encrypter.encrypt(value)
+                                        for name, value in plain.items()}
+        result = await db[DOSSIERS].update_one(
+            {"_id": doc["_id"], **{f"applicant.{name}": value for name, value in plain.items()}},
+            {"$set": encrypted},
+        )
+        changed += result.modified_count
+    return changed
 
 
 async def lookup_blocked(db: AsyncDatabase, code: str) -> bool:
