@@ -1,7 +1,7 @@
 # The two commands a newcomer needs:
 #   make up    — run the whole system locally (embedded NATS + MongoDB, four services, demo data)
 #   make test  — run the whole test suite against real servers
-.PHONY: up test env schemas asyncapi
+.PHONY: up test env schemas asyncapi bench
 
 env:
 	@./scripts/bootstrap.sh
@@ -17,3 +17,6 @@ schemas: env
 
 asyncapi: env
 	.venv/bin/python -m motcua_devstack.asyncapi
+
+bench: env
+	.venv/bin/python bench/run.py

@@ -52,8 +52,8 @@ async def choose_procedure(page, typed: str, code: str) -> None:
     await expect(page.locator("#procedure-chosen-code")).to_have_text(code)
 
 
-async def test_procedure_search_finds_names_typed_without_diacritics(browser, intake, commune):
-    async with vietnamese_page(browser, intake) as page:
+async def test_procedure_search_finds_names_typed_without_diacritics(browser, intake, commune, officer_token):
+    async with vietnamese_page(browser, intake, officer_token) as page:
         await page.goto(f"/quay/{commune}/tiep-nhan")
         await expect(page.locator("h1")).to_have_text("Tiếp nhận hồ sơ")
         results = page.locator("#procedure-results")
@@ -71,8 +71,9 @@ async def test_procedure_search_finds_names_typed_without_diacritics(browser, in
         await expect(results).to_contain_text("Không tìm thấy thủ tục phù hợp.")
 
 
-async def test_receiving_on_the_page_makes_one_dossier_even_on_a_double_click(browser, intake, http, commune):
-    async with vietnamese_page(browser, intake) as page:
+async def test_receiving_on_the_page_makes_one_dossier_even_on_a_double_click(browser, intake, http,
+                                                                              commune, officer_token):
+    async with vietnamese_page(browser, intake, officer_token) as page:
         posts = []
         page.on("request", lambda r: posts.append(r) if r.method == "POST" and "/dossiers" in r.url else None)
         await page.goto(f"/quay/{commune}/tiep-nhan")
@@ -99,8 +100,9 @@ async def test_receiving_on_the_page_makes_one_dossier_even_on_a_double_click(br
             "href", f"/v1/communes/{commune}/dossiers/{dossier['dossier_code']}/forms/01.html")
 
 
-async def test_a_lost_answer_sent_again_from_the_same_form_makes_one_dossier(browser, intake, http, commune):
-    async with vietnamese_page(browser, intake) as page:
+async def test_a_lost_answer_sent_again_from_the_same_form_makes_one_dossier(browser, intake, http,
+                                                                             commune, officer_token):
+    async with vietnamese_page(browser, intake, officer_token) as page:
         lost = []
 
         async def lose_the_first_answer(route):
@@ -123,7 +125,8 @@ async def test_a_lost_answer_sent_again_from_the_same_form_makes_one_dossier(bro
         assert as_json(await http.get(f"{intake}/v1/communes/{commune}/dossiers"))["total"] == 1
 
 
-async def test_the_queue_lists_today_due_soon_and_overdue(browser, stack, services, intake, http, commune):
+async def test_the_queue_lists_today_due_soon_and_overdue(browser, stack, services, intake, http,
+                                                          commune, officer_token):
     fresh = await receive_via_api(http, intake, commune, "CT-BANSAO")  # same day: due soon
     now = datetime.now(UTC)
     late = Dossier(commune_code=commune, code=f"{commune}-{now - timedelta(days=10):%y%m%d}-0001",
@@ -136,7 +139,7 @@ async def test_the_queue_lists_today_due_soon_and_overdue(browser, stack, servic
     finally:
         await client.close()
 
-    async with vietnamese_page(browser, intake) as page:
+    async with vietnamese_page(browser, intake, officer_token) as page:
         await page.goto(f"/quay/{commune}/")
         today = page.locator(f"#today-list tr[data-code='{fresh['dossier_code']}']")
         await expect(today).to_contain_text("Chứng thực bản sao từ bản chính")
@@ -159,7 +162,8 @@ async def test_the_queue_lists_today_due_soon_and_overdue(browser, stack, servic
         await screenshot(page, "5-receive-english")
 
 
-async def test_a_dossier_walked_through_assign_result_ready_and_return_on_its_page(browser, intake, http, commune):
+async def test_a_dossier_walked_through_assign_result_ready_and_return_on_its_page(browser, intake, http,
+                                                                                   commune, officer_token):
     dossier = await receive_via_api(http, intake, commune, "HT-XNTTHN")
     code = dossier["dossier_code"]
     status = None
@@ -169,7 +173,7 @@ async def test_a_dossier_walked_through_assign_result_ready_and_return_on_its_pa
         await expect(page.locator("#done-message")).to_contain_text(button)
         await expect(status).to_have_text(expected_status)
 
-    async with vietnamese_page(browser, intake) as page:
+    async with vietnamese_page(browser, intake, officer_token) as page:
         await page.goto(f"/quay/{commune}/")
         await page.click(f"#today-list a:text('{code}')")
         status = page.locator("#dossier-status")
@@ -203,10 +207,10 @@ async def test_a_dossier_walked_through_assign_result_ready_and_return_on_its_pa
     assert [h["to_body"] for h in returned["handovers"]] == ["Lãnh đạo UBND"]
 
 
-async def test_a_refused_action_shows_the_apis_vietnamese_message(browser, intake, http, commune):
+async def test_a_refused_action_shows_the_apis_vietnamese_message(browser, intake, http, commune, officer_token):
     dossier = await receive_via_api(http, intake, commune, "HT-XNTTHN")  # 3 working days
     code = dossier["dossier_code"]
-    async with vietnamese_page(browser, intake) as page:
+    async with vietnamese_page(browser, intake, officer_token) as page:
         await page.goto(f"/quay/{commune}/ho-so/{code}")
         # A new date no later than the appointment: the domain refuses it.
         tomorrow = (datetime.now(VIETNAM).date() + timedelta(days=1)).isoformat()
@@ -257,12 +261,13 @@ async def test_citizen_lookup_shows_status_and_dates_with_the_right_digits_only(
         await screenshot(page, "10-lookup-refused")
 
 
-async def test_a_dossier_received_in_a_running_out_of_hours_session_is_linked_to_it(browser, intake, http, commune):
+async def test_a_dossier_received_in_a_running_out_of_hours_session_is_linked_to_it(browser, intake, http,
+                                                                                    commune, officer_token):
     today = datetime.now(VIETNAM).date()
     session = as_json(await http.post(f"{intake}/v1/communes/{commune}/sessions", json={
         "title": "60 phút vì dân", "rules": [{"kind": "weekly", "weekday": today.weekday()}],
         "start_time": "00:00", "end_time": "23:59"}))
-    async with vietnamese_page(browser, intake) as page:
+    async with vietnamese_page(browser, intake, officer_token) as page:
         await page.goto(f"/quay/{commune}/tiep-nhan")
         await choose_procedure(page, "khai sinh", "HT-KHAISINH")
         await expect(page.locator("#session-field")).to_be_hidden()

@@ -4,12 +4,14 @@ import time
 
 import pytest
 
+from motcua_runtime.auth import Role
 from tests.helpers import as_json, eventually
 
 pytestmark = pytest.mark.e2e
 
 
-async def test_a_dossier_flows_from_the_counter_to_letters_ballots_and_figures(stack, services, http, commune):
+async def test_a_dossier_flows_from_the_counter_to_letters_ballots_and_figures(stack, services, http, anonymous,
+                                                                               commune):
     intake, notify = services["intake"].base_url, services["notify"].base_url
     survey, reporting = services["survey"].base_url, services["reporting"].base_url
 
@@ -53,8 +55,12 @@ async def test_a_dossier_flows_from_the_counter_to_letters_ballots_and_figures(s
 
     before = as_json(await http.get(f"{reporting}/v1/communes/{commune}/figures"))
     assert before["ballots"] == 0
-    submitted = await http.post(f"{survey}/v1/communes/{commune}/ballots/{ballot['ballot_id']}/submission",
-                                json={"overall": 5, "comment": "Cán bộ tận tình"})
+    # The citizen rates through the link they were sent: no account, the ballot's token.
+    submission = f"{survey}/v1/communes/{commune}/ballots/{ballot['ballot_id']}/submission"
+    assert (await anonymous.post(submission, json={"overall": 1})).status_code == 404
+    assert (await anonymous.post(submission, json={"overall": 1, "token": "doan-bua"})).status_code == 404
+    submitted = await anonymous.post(submission, json={"overall": 5, "comment": "Cán bộ tận tình",
+                                                       "token": ballot["token"]})
     assert submitted.status_code == 201, submitted.text
 
     async def satisfaction_moved():
@@ -81,7 +87,7 @@ async def test_a_dossier_flows_from_the_counter_to_letters_ballots_and_figures(s
         assert "079123456789" not in text and "0912345678" not in text, f"personal data in {name}'s log"
 
 
-async def test_bad_input_gets_a_clear_error_and_writes_nothing(services, http, commune):
+async def test_bad_input_gets_a_clear_error_and_writes_nothing(services, http, accounts, commune):
     intake = services["intake"].base_url
     bad_id = await http.post(f"{intake}/v1/communes/{commune}/dossiers", json={
         "procedure_code": "CT-CHUKY", "applicant": {"full_name": "Phạm Văn Cường", "id_number": "12AB"}})
@@ -90,8 +96,11 @@ async def test_bad_input_gets_a_clear_error_and_writes_nothing(services, http, c
         "procedure_code": "KHONG-CO", "applicant": {"full_name": "Phạm Văn Cường"}},
         headers={"Accept-Language": "en"})
     assert unknown.status_code == 422 and "KHONG-CO" in unknown.json()["error"]["message"]
-    bad_commune = await http.post(f"{intake}/v1/communes/a.b/dossiers", json={
-        "procedure_code": "CT-CHUKY", "applicant": {"full_name": "Phạm Văn Cường"}})
+    # A malformed commune code, sent by an officer of every commune (for anyone else it is
+    # simply not their commune: 403, tests/test_access.py).
+    async with await accounts.client(Role.COUNTER_OFFICER, "*") as district_officer:
+        bad_commune = await district_officer.post(f"{intake}/v1/communes/a.b/dossiers", json={
+            "procedure_code": "CT-CHUKY", "applicant": {"full_name": "Phạm Văn Cường"}})
     assert bad_commune.status_code == 422
     listed = as_json(await http.get(f"{intake}/v1/communes/{commune}/dossiers"))
     assert listed["total"] == 0

@@ -35,17 +35,19 @@ def pdf_text(content: bytes) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-async def test_every_form_of_a_walked_dossier_prints_as_html_and_pdf(services, http, commune):
+async def test_every_form_of_a_walked_dossier_prints_as_html_and_pdf(services, http, leader, commune):
     base = f"{services['intake'].base_url}/v1/communes/{commune}"
 
     # The letterhead: a default until saved, Vietnamese problems when wrong, then saved.
     default = as_json(await http.get(f"{base}/profile"))
     assert default["is_default"] and commune in default["official_name"]
-    wrong = await http.put(f"{base}/profile", json={**PROFILE, "official_name": " ", "hotline": "gọi tôi"})
+    # The commune's leader sets its letterhead; its officers may not.
+    assert (await http.put(f"{base}/profile", json=PROFILE)).status_code == 403
+    wrong = await leader.put(f"{base}/profile", json={**PROFILE, "official_name": " ", "hotline": "gọi tôi"})
     assert wrong.status_code == 422, wrong.text
     assert "Cần nhập tên cơ quan" in wrong.json()["error"]["message"]
     assert "Đường dây nóng" in wrong.json()["error"]["message"]
-    saved = as_json(await http.put(f"{base}/profile", json=PROFILE))
+    saved = as_json(await leader.put(f"{base}/profile", json=PROFILE))
     assert saved["letterhead"] == ["UBND PHƯỜNG TÂN PHONG", "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"]
     assert not saved["is_default"] and saved["updated_by"] == "admin-tp"
     assert as_json(await http.get(f"{base}/profile"))["signer_title"] == "KT. Chủ tịch\nPhó Chủ tịch"

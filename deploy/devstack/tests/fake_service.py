@@ -1,4 +1,4 @@
-"""A stand-in for the four services, speaking the HTTP contract the demo loader uses.
+"""A stand-in for the services (identity and the four others), speaking the HTTP contract the demo loader uses.
 
 Used only by test_stack.py, to exercise Stack / ServiceProcess / load_demo end to end
 against real uvicorn processes, NATS and MongoDB while the real services are being written.
@@ -141,3 +141,13 @@ def create_reporting() -> FastAPI:
 
 def create_notify() -> FastAPI:
     return _app("notify")[0]
+
+
+def create_identity() -> FastAPI:
+    app, _ = _app("identity")
+
+    @app.post("/v1/token")
+    def token(body: dict):
+        return {"access_token": f"fake-{body['username']}", "token_type": "Bearer", "expires_in": 60}
+
+    return app

@@ -17,6 +17,7 @@ FAKE_SPECS = tuple(ServiceSpec(s.name, factory=f"fake_service:create_{s.name}") 
 
 def test_real_service_specs():
     assert [(s.name, s.factory, s.env_prefix) for s in SERVICES] == [
+        ("identity", "motcua_identity.entrypoints.app:create_app", "IDENTITY_"),
         ("intake", "motcua_intake.entrypoints.app:create_app", "INTAKE_"),
         ("notify", "motcua_notify.entrypoints.app:create_app", "NOTIFY_"),
         ("survey", "motcua_survey.entrypoints.app:create_app", "SURVEY_"),
@@ -59,7 +60,9 @@ async def test_stack_runs_services_loads_demo_once_and_keeps_data(tmp_path):
     stack = _stack(tmp_path)
     await stack.start()
     try:
-        assert set(stack.urls()) == {"intake", "notify", "survey", "reporting"}
+        assert set(stack.urls()) == {"identity", "intake", "notify", "survey", "reporting"}
+        identity = stack.services["identity"].base_url
+        assert stack.services["survey"].environment()["MOTCUA_AUTH_JWKS_URL"] == f"{identity}/.well-known/jwks.json"
         assert [line.split()[0] for line in stack.provisioned] == ["created", "created"]
         table = stack.describe()
         for svc in stack.services.values():

@@ -8,24 +8,42 @@ import pytest_asyncio
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
+from motcua_runtime.auth import Principal
 from motcua_runtime.errors import install_error_handlers
 
 from motcua_survey.entrypoints import http
 from motcua_survey.service_layer import handlers
 
 
-@pytest.fixture
-def client(uow) -> TestClient:
+def app_for(uow, principal: Principal | None) -> FastAPI:
+    """The router as the service mounts it, with what the access rule leaves in ``request.state``:
+    a signed-in member of the commune's staff, or ``None`` (a citizen)."""
     app = FastAPI()
     install_error_handlers(app)
 
     @app.middleware("http")
     async def correlation(request: Request, call_next):
         request.state.correlation_id = "corr-http"
+        request.state.principal = principal
         return await call_next(request)
 
     app.include_router(http.router(lambda: uow, lambda: None))
-    return TestClient(app)
+    return app
+
+
+STAFF = Principal(subject="khaosat.26041", display_name="Tổ khảo sát", roles=frozenset({"survey_team_member"}),
+                  communes=("26041",))
+
+
+@pytest.fixture
+def client(uow) -> TestClient:
+    """The survey team entering paper ballots."""
+    return TestClient(app_for(uow, STAFF))
+
+
+@pytest.fixture
+def citizen(uow) -> TestClient:
+    return TestClient(app_for(uow, None))
 
 
 @pytest_asyncio.fixture
@@ -78,3 +96,15 @@ def test_invalid_submission_is_422(client, ballot, uow, payload):
     response = client.post(url(ballot.id), json=payload)
     assert response.status_code == 422
     assert uow.events_of("SurveySubmitted") == []
+
+
+def test_a_citizen_submits_their_own_ballot_with_its_token_only(citizen, ballot, uow):
+    for proof in ({}, {"token": "doan-bua-token"}, {"token": ""}):
+        refused = citizen.post(url(ballot.id), json={"overall": 5, **proof})
+        assert refused.status_code == 404, proof
+        assert refused.json()["error"]["message_vi"] == "Không tìm thấy phiếu đánh giá này của xã/phường."
+    assert uow.events_of("SurveySubmitted") == []
+    accepted = citizen.post(url(ballot.id), json={"overall": 5, "token": ballot.token})
+    assert accepted.status_code == 201, accepted.text
+    # The token of one ballot opens no other (here: the right token, another commune's path).
+    assert citizen.post(url(ballot.id, "26068"), json={"overall": 5, "token": ballot.token}).status_code == 404

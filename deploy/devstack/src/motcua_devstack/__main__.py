@@ -1,7 +1,7 @@
 """``python -m motcua_devstack up`` / ``motcua-up``: run the whole system locally.
 
 Starts NATS (JetStream) and MongoDB (replica set) from PyPI wheels unless ``NATS_URL`` /
-``MONGODB_URI`` point elsewhere, provisions the streams, runs the four services, loads the
+``MONGODB_URI`` point elsewhere, provisions the streams, runs the services (identity and the four of the one-stop shop), loads the
 demo district and waits. Ctrl-C or SIGTERM stops the services, then NATS, then MongoDB.
 Data stays in ``<root>/.data`` for the next run; logs are in ``<root>/.run/logs``.
 """
@@ -66,6 +66,10 @@ async def _up(args: argparse.Namespace) -> int:
             await _load_demo(stack)
         print()
         print(stack.describe())
+        if "identity" in stack.services:
+            from motcua_devstack.demo import demo_accounts_text
+
+            print(demo_accounts_text(stack.services["identity"].base_url))
         if not stack.services:
             print(f"export NATS_URL={stack.nats_url} MONGODB_URI='{stack.mongodb_uri}'")
         print(f"data in {stack.data_dir}, logs in {stack.log_dir}")

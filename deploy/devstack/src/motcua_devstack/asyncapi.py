@@ -13,6 +13,10 @@ from pathlib import Path
 from motcua_devstack.stack import SERVICES, find_project_root
 
 
+#: Services that neither publish nor consume events: no AsyncAPI document.
+NOT_ON_THE_BUS = frozenset({"identity"})
+
+
 def documents() -> dict[str, dict]:
     from fastapi.testclient import TestClient
 
@@ -24,6 +28,8 @@ def documents() -> dict[str, dict]:
     os.environ.update(placeholders)
     try:
         for spec in SERVICES:
+            if spec.name in NOT_ON_THE_BUS:
+                continue
             module_name, factory = spec.factory.split(":")
             app = getattr(importlib.import_module(module_name), factory)()
             # Without a `with` block the lifespan (and so any connection) never starts.

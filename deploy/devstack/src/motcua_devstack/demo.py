@@ -1,5 +1,8 @@
 """Demo data for a small district, loaded through the services' public HTTP APIs only.
 
+Each commune is loaded by its own demo counter officer (``canbo.<code>``, signed in at the
+identity service); ballots are submitted the way a citizen does, with the ballot's token.
+
 A commune that already has dossiers is left alone, so running ``up`` again keeps the data
 and never duplicates it. The choices are drawn from a seeded generator: the same seed gives
 the same applicants, procedures, channels and scores.
@@ -17,6 +20,8 @@ from dataclasses import dataclass, field
 import httpx
 
 __all__ = [
+    "DEMO_PASSWORD",
+    "demo_accounts_text",
     "DemoCommune",
     "DEMO_COMMUNES",
     "CommuneResult",
@@ -24,6 +29,10 @@ __all__ = [
     "load_demo",
     "make_applicant",
 ]
+
+
+#: Password of every demo account the identity service creates for the local run (never for production).
+DEMO_PASSWORD = "motcua-demo"
 
 
 class DemoError(RuntimeError):
@@ -77,6 +86,19 @@ DEMO_COMMUNES: tuple[DemoCommune, ...] = (
         id_province="087",
     ),
 )
+
+
+def demo_accounts_text(identity_url: str, communes: Sequence["DemoCommune"] | None = None) -> str:
+    """What ``make up`` prints: where to sign in and the demo accounts of each role."""
+    communes = communes or DEMO_COMMUNES
+    lines = [f"sign in at {identity_url.rstrip('/')}/dang-nhap — demo password for every account: {DEMO_PASSWORD}",
+             "  quantri            administrator (catalogue, calendar, accounts)",
+             "  giamsat            district overseer (reads every commune)"]
+    for c in communes:
+        lines.append(f"  canbo.{c.code:<12} counter officer, {c.name}   (also lanhdao.{c.code} leader, "
+                     f"khaosat.{c.code} survey team)")
+    return "\n".join(lines)
+
 
 # ----------------------------------------------------------------------- people
 
@@ -202,6 +224,17 @@ def _check(resp: httpx.Response, *expected: int) -> dict:
         return {}
 
 
+async def sign_in(client: httpx.AsyncClient, urls: Mapping[str, str], username: str,
+                  password: str = DEMO_PASSWORD) -> dict[str, str]:
+    """Headers carrying a token of ``username`` (none when the stack has no identity service)."""
+    identity = urls.get("identity")
+    if not identity:
+        return {}
+    body = _check(await client.post(f"{identity.rstrip('/')}/v1/token",
+                                    json={"username": username, "password": password}), 200)
+    return {"Authorization": f"Bearer {body['access_token']}"}
+
+
 async def _existing_dossiers(client: httpx.AsyncClient, intake: str, commune: DemoCommune) -> int:
     body = _check(await client.get(f"{intake}/v1/communes/{commune.code}/dossiers", params={"limit": 1}), 200)
     return int(body.get("total") or len(body.get("items") or []))
@@ -209,7 +242,7 @@ async def _existing_dossiers(client: httpx.AsyncClient, intake: str, commune: De
 
 async def _wait_open_ballot(
     client: httpx.AsyncClient, survey: str, commune: DemoCommune, dossier_code: str, deadline: float
-) -> str | None:
+) -> dict | None:
     """Ballots are opened by survey when it sees the return event: poll until one is open."""
     url = f"{survey}/v1/communes/{commune.code}/ballots"
     while True:
@@ -218,7 +251,7 @@ async def _wait_open_ballot(
             items = resp.json().get("items") or []
             for item in items:
                 if str(item.get("status", "open")).lower() == "open":
-                    return item["ballot_id"]
+                    return item
             if any(str(i.get("status", "")).lower() == "submitted" for i in items):
                 return None  # rated already (should not happen on a fresh commune)
         elif resp.status_code != 404:
@@ -235,9 +268,32 @@ async def _load_commune(
     procedures: list[dict],
     rng: random.Random,
     ballot_wait: float,
+    password: str = DEMO_PASSWORD,
 ) -> CommuneResult:
     intake, survey = urls["intake"].rstrip("/"), urls["survey"].rstrip("/")
     result = CommuneResult(commune.code, commune.name)
+    citizen = client
+    # The commune's own officer loads it: the same rules as at the counter.
+    client = httpx.AsyncClient(timeout=citizen.timeout,
+                               headers=await sign_in(citizen, urls, f"canbo.{commune.code}", password))
+    try:
+        return await _load_commune_as_officer(client, citizen, intake, survey, commune, procedures, rng,
+                                              ballot_wait, result)
+    finally:
+        await client.aclose()
+
+
+async def _load_commune_as_officer(
+    client: httpx.AsyncClient,
+    citizen: httpx.AsyncClient,
+    intake: str,
+    survey: str,
+    commune: DemoCommune,
+    procedures: list[dict],
+    rng: random.Random,
+    ballot_wait: float,
+    result: CommuneResult,
+) -> CommuneResult:
     result.existing = await _existing_dossiers(client, intake, commune)
     if result.existing:
         return result
@@ -291,14 +347,16 @@ async def _load_commune(
     deadline = time.monotonic() + ballot_wait
 
     async def rate(i: int) -> None:
-        ballot_id = await _wait_open_ballot(client, survey, commune, codes[i], deadline)
-        if ballot_id is None:
+        ballot = await _wait_open_ballot(client, survey, commune, codes[i], deadline)
+        if ballot is None:
             result.ballots_not_open += 1
             return
         overall, comment = score_plan[i]
-        resp = await client.post(
-            f"{survey}/v1/communes/{commune.code}/ballots/{ballot_id}/submission",
-            json={"overall": overall, "comment": comment},
+        # The citizen rates with the ballot's own token (the link they were sent), no account.
+        token = ballot.get("token")
+        resp = await (citizen if token else client).post(
+            f"{survey}/v1/communes/{commune.code}/ballots/{ballot['ballot_id']}/submission",
+            json={"overall": overall, "comment": comment, **({"token": token} if token else {})},
         )
         _check(resp, 200, 201)
         result.ballots += 1
@@ -316,6 +374,7 @@ async def load_demo(
     ballot_wait: float = 10.0,
     client: httpx.AsyncClient | None = None,
     log: Callable[[str], None] = print,
+    password: str = DEMO_PASSWORD,
 ) -> list[CommuneResult]:
     """Load the demo district through the HTTP APIs at ``urls`` ({"intake": base URL,
     "survey": ..., "reporting": ...}). Communes that already have dossiers are skipped."""
@@ -324,14 +383,16 @@ async def load_demo(
         client = httpx.AsyncClient(timeout=15)
     try:
         intake = urls["intake"].rstrip("/")
-        procedures = _check(await client.get(f"{intake}/v1/catalogue/procedures"), 200)
+        admin = await sign_in(client, urls, "quantri", password)
+        procedures = _check(await client.get(f"{intake}/v1/catalogue/procedures", headers=admin), 200)
         if isinstance(procedures, dict):  # tolerate {"items": [...]}
             procedures = procedures.get("items") or []
         if not procedures:
             raise DemoError(f"{intake}/v1/catalogue/procedures returned no procedures: nothing to submit")
         results = await asyncio.gather(
             *(
-                _load_commune(client, urls, c, procedures, random.Random(f"{seed}-{c.code}"), ballot_wait)
+                _load_commune(client, urls, c, procedures, random.Random(f"{seed}-{c.code}"), ballot_wait,
+                              password)
                 for c in communes
             )
         )
@@ -340,17 +401,18 @@ async def load_demo(
             log(r.line())
         reporting = urls.get("reporting")
         if reporting:
-            await _log_figures(client, reporting.rstrip("/"), log)
+            await _log_figures(client, reporting.rstrip("/"), log, await sign_in(client, urls, "giamsat", password))
         return list(results)
     finally:
         if own_client:
             await client.aclose()
 
 
-async def _log_figures(client: httpx.AsyncClient, reporting: str, log: Callable[[str], None]) -> None:
+async def _log_figures(client: httpx.AsyncClient, reporting: str, log: Callable[[str], None],
+                       headers: Mapping[str, str]) -> None:
     url = f"{reporting}/v1/figures"
     try:
-        resp = await client.get(url)
+        resp = await client.get(url, headers=headers)
     except httpx.HTTPError as exc:
         log(f"  district figures: {url} not reachable ({exc})")
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import sys
@@ -45,6 +46,7 @@ class ServiceSpec:
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("identity"),
     ServiceSpec("intake"),
     ServiceSpec("notify"),
     ServiceSpec("survey"),
@@ -65,8 +67,10 @@ class ServiceProcess:
         database_prefix: str = "motcua_",
         cwd: Path | None = None,
         log_name: str | None = None,
+        base_env: Mapping[str, str] | None = None,
     ) -> None:
-        """``log_name`` (default ``<name>.log``): give a second process of a service its own log."""
+        """``log_name`` (default ``<name>.log``): give a second process of a service its own log.
+        ``base_env``: settings of the whole stack (where tokens are verified), under ``env`` of ``start``."""
         self.spec = spec
         self.log_name = log_name or f"{spec.name}.log"
         self.log_dir = Path(log_dir)
@@ -77,6 +81,7 @@ class ServiceProcess:
         self.cwd = cwd
         self.process: ManagedProcess | None = None
         self._extra_env: dict[str, str] = {}
+        self.base_env = dict(base_env or {})
 
     @property
     def name(self) -> str:
@@ -121,6 +126,7 @@ class ServiceProcess:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        out.update(self.base_env)
         out.update(env or {})
         return out
 
@@ -225,6 +231,13 @@ class Stack:
         self.log_dir = self.run_dir / "logs"
         self.database_prefix = database_prefix
         self.service_env = dict(service_env or {})
+        # Intake's master key for personal data (never a default in the service): a local run
+        # uses one generated once under the data dir, so it opens the same data next time.
+        self.local_master_key: Path | None = None
+        if not any(k in os.environ or k in self.service_env for k in ("INTAKE_DATA_KEY_MASTER",
+                                                                       "INTAKE_DATA_KEY_MASTER_FILE")):
+            self.local_master_key = self.data_dir / "intake-master-key"
+            self.service_env["INTAKE_DATA_KEY_MASTER_FILE"] = str(self.local_master_key)
         self.use_env_servers = use_env_servers
         self.nats_sync_always = nats_sync_always
         self.specs = services
@@ -235,6 +248,8 @@ class Stack:
         self.mongodb_uri: str = ""
         self.provisioned: list[str] = []
         self.services: dict[str, ServiceProcess] = {}
+        #: Where every service verifies tokens and sends browsers to sign in (set with the ports).
+        self.auth_env: dict[str, str] = {}
 
     # --------------------------------------------------------------------- start
     async def start(self, with_services: bool = True, ready_timeout: float = 30) -> "Stack":
@@ -283,12 +298,18 @@ class Stack:
             self.log(f"servers ready in {time.monotonic() - started:.1f} s")
 
     async def start_services(self, ready_timeout: float = 30) -> None:
+        if self.local_master_key is not None:
+            _create_master_key_once(self.local_master_key)
         ports_dir = self.run_dir
         taken = {p for p in (self.nats and self.nats.port, self.nats and self.nats.http_port,
                              self.mongo and self.mongo.port) if p}  # fmt: skip
+        ports: dict[str, int] = {}
         for spec in self.specs:
-            port = _pick_port(ports_dir, spec.name, avoid=sorted(taken))
-            taken.add(port)
+            ports[spec.name] = _pick_port(ports_dir, spec.name, avoid=sorted(taken))
+            taken.add(ports[spec.name])
+        self.auth_env = self._auth_env(ports.get("identity"))
+        for spec in self.specs:
+            port = ports[spec.name]
             svc = ServiceProcess(
                 spec,
                 self.log_dir,
@@ -297,6 +318,7 @@ class Stack:
                 port=port,
                 database_prefix=self.database_prefix,
                 cwd=self.root,
+                base_env=self.auth_env,
             )
             self.services[spec.name] = svc
             svc.start(self.service_env)
@@ -305,6 +327,25 @@ class Stack:
         )
         _write_ports(ports_dir, {name: svc.port for name, svc in self.services.items()})
         self.log("services ready: " + ", ".join(self.services))
+
+    def _auth_env(self, identity_port: int | None) -> dict[str, str]:
+        """The built-in identity service signs the tokens; every service verifies them against its
+        key set. The signing key is generated once and kept with the data; the demo accounts
+        (password ``DEMO_PASSWORD``) are created at its start when missing."""
+        if identity_port is None:
+            return {}
+        from motcua_devstack.demo import DEMO_COMMUNES, DEMO_PASSWORD
+
+        identity = f"http://{LOOPBACK}:{identity_port}"
+        return {
+            "MOTCUA_AUTH_ISSUER": identity,
+            "MOTCUA_AUTH_JWKS_URL": f"{identity}/.well-known/jwks.json",
+            "MOTCUA_AUTH_SIGN_IN_URL": f"{identity}/dang-nhap",
+            "IDENTITY_SIGNING_KEY_FILE": str(self.data_dir / "identity" / "signing-key.pem"),
+            "IDENTITY_SEED_DEMO_USERS": "true",
+            "IDENTITY_DEMO_PASSWORD": DEMO_PASSWORD,
+            "IDENTITY_DEMO_COMMUNES": json.dumps([c.code for c in DEMO_COMMUNES]),
+        }
 
     # ---------------------------------------------------------------------- stop
     def stop(self) -> None:
@@ -351,6 +392,17 @@ class Stack:
             {"nats_url": self.nats_url, "mongodb_uri": self.mongodb_uri, "services": self.urls()},
             indent=2,
         )
+
+
+def _create_master_key_once(path: Path) -> None:
+    """96 random bytes, base64, readable by the owner only; an existing key is kept."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as file:
+        file.write(base64.b64encode(os.urandom(96)).decode("ascii") + "\n")
 
 
 async def _provision(nats_url: str, log: Callable[[str], None]) -> list[str]:

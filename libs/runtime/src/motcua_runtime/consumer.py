@@ -123,13 +123,15 @@ def event_subscriber(
     ack_wait_seconds: float,
     batch_size: int,
     description: str = "",
+    commune_code: str = "*",
 ):
-    """A durable pull subscriber on MOTCUA_EVENTS for one event type of every commune.
+    """A durable pull subscriber on MOTCUA_EVENTS for one event type of every commune
+    (or of one commune).
 
     One durable consumer per service and purpose: replicas of a service bind to the
     same consumer and share its messages, each delivered to one of them.
     """
-    subject = event_subject_filter(event_type, version)
+    subject = event_subject_filter(event_type, version, commune_code)
     config = ConsumerConfig(
         durable_name=durable,
         ack_policy=JsAckPolicy.EXPLICIT,

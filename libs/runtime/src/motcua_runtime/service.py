@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
@@ -25,6 +25,7 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 
 from motcua_contracts import Envelope, EventData, event_subject_filter
 from motcua_contracts.streams import EVENTS
+from motcua_runtime.auth import AccessPolicy, install_auth
 from motcua_runtime.consumer import reliable_consumer_middleware
 from motcua_runtime.errors import install_error_handlers
 from motcua_runtime.logging import configure_logging
@@ -97,7 +98,12 @@ def build_service_app(
     with_relay: bool = True,
     publishes: Sequence[type[EventData]] = (),
     background: Sequence[Callable[[Infrastructure], Awaitable[None]]] = (),
+    access: AccessPolicy | None = None,
+    token_keys: Callable[[str], Any] | None = None,
 ) -> FastAPI:
+    """``access``: every route's rule (motcua_runtime.auth), enforced by one dependency on
+    every route of the app; the docs (/docs, /openapi.json) stay open. ``token_keys``: the
+    service holds the token-signing key itself (the identity service) instead of a JWKS URL."""
     configure_logging(json=settings.log_json, level=settings.log_level)
     broker = create_broker(settings)
     document_published_events(broker, publishes)
@@ -134,9 +140,12 @@ def build_service_app(
             await infra.mongo.close()
             log.info("service.stopped", service=settings.service_name)
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    dependencies = [Depends(access.dependency())] if access is not None else []
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  dependencies=dependencies)
     app.state.infra = infra
     install_error_handlers(app)
+    install_auth(app, settings, keys=token_keys)
 
     @app.middleware("http")
     async def correlation(request: Request, call_next):

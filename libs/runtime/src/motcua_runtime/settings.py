@@ -11,6 +11,12 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SHARED_FALLBACKS = {"mongodb_uri": "MONGODB_URI", "nats_url": "NATS_URL"}
+#: Token verification is the same for every service of a deployment: one set of shared names.
+_SHARED_AUTH = {
+    name: f"MOTCUA_{name.upper()}"
+    for name in ("auth_jwks_url", "auth_issuer", "auth_audience", "auth_roles_claim", "auth_communes_claim",
+                 "auth_district_claim", "auth_name_claim", "auth_sign_in_url", "auth_leeway_seconds")
+}
 
 
 class ServiceSettings(BaseSettings):
@@ -33,11 +39,29 @@ class ServiceSettings(BaseSettings):
     ack_wait_seconds: float = 30.0
     pull_batch_size: int = 32
 
+    # Access control (motcua_runtime.auth). Shared names, no service prefix: MOTCUA_AUTH_JWKS_URL, ...
+    #: JWKS of the identity provider (the built-in identity service, or e.g. Keycloak's
+    #: ``<realm>/protocol/openid-connect/certs``). Empty: no token is accepted.
+    auth_jwks_url: str = ""
+    #: The ``iss`` every token must carry (Keycloak: ``https://host/realms/<realm>``).
+    auth_issuer: str = ""
+    #: The ``aud`` every token must carry.
+    auth_audience: str = "motcua"
+    #: Dotted claim paths: where the roles, the commune codes ("*" for all), the district and the name are.
+    auth_roles_claim: str = "realm_access.roles"
+    auth_communes_claim: str = "communes"
+    auth_district_claim: str = "district"
+    auth_name_claim: str = "name"
+    #: The sign-in page pages redirect to (``?next=<page>`` is added).
+    auth_sign_in_url: str = ""
+    #: Clock skew tolerated on ``exp``/``iat`` between the identity provider and this service.
+    auth_leeway_seconds: int = 30
+
     @model_validator(mode="before")
     @classmethod
     def _shared_server_addresses(cls, values: Any) -> Any:
         if isinstance(values, dict):
-            for field_name, env_name in _SHARED_FALLBACKS.items():
+            for field_name, env_name in {**_SHARED_FALLBACKS, **_SHARED_AUTH}.items():
                 if not values.get(field_name) and os.environ.get(env_name):
                     values[field_name] = os.environ[env_name]
         return values

@@ -12,6 +12,7 @@ from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_intake.adapters.calendar_store import CalendarCache, MongoCalendarStore, ensure_calendar_indexes
 from motcua_intake.adapters.catalogue_store import ensure_catalogue_indexes, get_procedure, seed_starter_catalogue
+from motcua_intake.adapters.encryption import install_field_encryption
 from motcua_intake.adapters.repository import ensure_indexes
 from motcua_intake.adapters.session_store import MongoSessionRepository, ensure_session_indexes
 from motcua_intake.adapters.unit_of_work import MongoIntakeUnitOfWork
@@ -19,6 +20,7 @@ from motcua_intake.domain.catalogue import Procedure
 from motcua_intake.domain.due_dates import WorkingCalendar
 from motcua_intake.entrypoints import calendar_http, catalogue_http, http, sessions_http
 from motcua_intake.entrypoints import forms_http, pages
+from motcua_intake.entrypoints.access import ACCESS
 from motcua_intake.service_layer import handlers
 from motcua_intake.settings import IntakeSettings
 
@@ -61,6 +63,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             await asyncio.sleep(settings.deadline_scan_seconds)
 
     async def on_startup(infra: Infrastructure) -> None:
+        # Personal data is encrypted at rest; intake refuses to start without its key.
+        infra.extras["encrypter"] = await install_field_encryption(infra.db, settings)
         await ensure_indexes(infra.db)
         await ensure_session_indexes(infra.db)
         await ensure_calendar_indexes(infra.db)
@@ -76,4 +80,5 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         on_startup=on_startup,
         publishes=PUBLISHED,
         background=(deadline_scanner,),
+        access=ACCESS,  # every route's role and commune check (entrypoints/access.py)
     )

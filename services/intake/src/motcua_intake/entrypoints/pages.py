@@ -442,8 +442,10 @@ def language(request: Request) -> str:
 
 
 async def counter_officer(request: Request) -> None:
-    """Every counter page passes here: the one place where the sign-in and role check of the
-    access-control issue goes. Open for now, as the JSON API is."""
+    """Every counter page passes here. The sign-in and the commune check are not here but in the
+    service's access table (entrypoints/access.py, rule ``/quay/{commune_code}/*``), enforced for
+    every route of the app: a browser without a valid sign-in is sent to the sign-in page and
+    comes back; an officer of another commune gets 403. Page-specific needs go here."""
 
 
 # --------------------------------------------------------------------------- reads

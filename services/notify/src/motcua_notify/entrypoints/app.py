@@ -6,6 +6,7 @@ from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_notify.adapters.storage import MongoNotifyUnitOfWork, ensure_indexes
 from motcua_notify.entrypoints import http, subscribers
+from motcua_notify.entrypoints.access import ACCESS
 from motcua_notify.settings import NotifySettings
 
 
@@ -26,4 +27,5 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         version="0.1.0",
         wire=wire,
         on_startup=on_startup,
+        access=ACCESS,  # every route's role and commune check (entrypoints/access.py)
     )

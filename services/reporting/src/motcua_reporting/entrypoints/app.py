@@ -6,6 +6,7 @@ from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_reporting.adapters.storage import MongoFiguresReader, MongoReportingUnitOfWork, ensure_indexes
 from motcua_reporting.entrypoints import http, subscribers
+from motcua_reporting.entrypoints.access import ACCESS
 from motcua_reporting.settings import ReportingSettings
 
 
@@ -27,6 +28,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         version="0.1.0",
         wire=wire,
         on_startup=on_startup,
+        access=ACCESS,  # every route's role and commune check (entrypoints/access.py)
         # Reporting publishes nothing: no outbox relay.
         with_relay=False,
     )

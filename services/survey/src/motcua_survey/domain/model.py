@@ -6,6 +6,7 @@ SIPAS 5-point scale: an overall rating and, optionally, the five SIPAS factors
 (access, the procedure, the officer, the result, feedback handling).
 """
 
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -132,6 +133,10 @@ class Ballot:
             opened_at=opened_at,
             expires_at=opened_at + ttl,
         )
+
+    def token_matches(self, token: str) -> bool:
+        """The citizen's link carries this ballot's token (compared in constant time)."""
+        return hmac.compare_digest(self.token.encode(), token.encode())
 
     def is_expired(self, now: datetime) -> bool:
         return now >= self.expires_at

@@ -9,6 +9,7 @@ from motcua_runtime.service import Infrastructure, build_service_app
 from motcua_survey.adapters.repository import ensure_indexes
 from motcua_survey.adapters.unit_of_work import MongoSurveyUnitOfWork
 from motcua_survey.entrypoints import http, subscribers
+from motcua_survey.entrypoints.access import ACCESS
 from motcua_survey.settings import SurveySettings
 
 
@@ -33,4 +34,5 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
         wire=wire,
         on_startup=on_startup,
         publishes=(BallotOpened, SurveySubmitted),
+        access=ACCESS,  # every route's role and commune check (entrypoints/access.py)
     )

@@ -34,6 +34,10 @@ class SubmissionIn(BaseModel):
         default=None, description="SIPAS factors rated 1..5: access, procedure, officer, result, feedback."
     )
     comment: str | None = Field(default=None, max_length=2000)
+    token: str | None = Field(
+        default=None, max_length=64,
+        description="The ballot's token from the citizen's link: required without a sign-in of the commune's "
+                    "staff or survey team (who enter paper ballots).")
 
 
 class BallotOut(BaseModel):
@@ -115,6 +119,11 @@ def router(uow_factory: Callable[[], handlers.SurveyUnitOfWork], db) -> APIRoute
             parsed_id = UUID(ballot_id)
         except ValueError:
             raise _not_found() from None
+        # Set by the access rule (entrypoints/access.py): staff of this commune, or None for a
+        # citizen, who then proves the ballot is theirs with its token.
+        staff = getattr(request.state, "principal", None)
+        if staff is None and not body.token:
+            raise _not_found()
         command = handlers.SubmitBallot(
             commune_code=commune_code,
             ballot_id=parsed_id,
@@ -122,6 +131,7 @@ def router(uow_factory: Callable[[], handlers.SurveyUnitOfWork], db) -> APIRoute
             factors={str(k): v for k, v in (body.factors or {}).items()},
             comment=body.comment or None,
             correlation_id=request.state.correlation_id,
+            token=None if staff is not None else body.token,
         )
         try:
             ballot = await retry_transient(lambda: handlers.submit_ballot(command, uow_factory(), datetime.now(UTC)))

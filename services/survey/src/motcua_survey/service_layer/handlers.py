@@ -44,6 +44,9 @@ class SubmitBallot:
     correlation_id: str
     factors: dict[str, int] = field(default_factory=dict)
     comment: str | None = None
+    #: The citizen's proof that the ballot is theirs (the token of the link they were sent).
+    #: ``None`` when the commune's staff enter a paper ballot: the entrypoint checked who they are.
+    token: str | None = None
 
 
 async def on_result_returned(
@@ -95,7 +98,8 @@ async def submit_ballot(command: SubmitBallot, uow: SurveyUnitOfWork, now: datet
     now = stored_precision(now)
     async with uow:
         ballot = await uow.ballots.get(command.commune_code, command.ballot_id)
-        if ballot is None:
+        if ballot is None or (command.token is not None and not ballot.token_matches(command.token)):
+            # A wrong token answers like an unknown ballot: nothing to learn by guessing.
             raise BallotNotFound(str(command.ballot_id))
         ballot.submit(rating, now)
         # Guarded by status "open": of two concurrent submissions only one commits.

@@ -1,0 +1,269 @@
+"""End-to-end benchmark: `make bench` (or `.venv/bin/python bench/run.py --seconds 20`).
+
+Runs, on this machine, side by side in one run, against real servers started here
+(nats-server with `sync_interval: always`, mongod as a replica set):
+
+1. raw:      nats-py publisher -> JetStream -> nats-py pull consumer that validates
+             each envelope with pydantic and acks: the floor of what the bus does here;
+2. consumer: the project's consumer path (FastStream broker, the reliable-consumer
+             middleware, a durable pull subscriber, pydantic validation, explicit ack)
+             on the same events, with a handler that only records the arrival;
+   consumer+db: the same with the real effect of reporting (a MongoDB transaction
+             with the processed mark), to show what the database adds;
+3. flow:     HTTP intake -> MongoDB -> outbox -> JetStream -> notify and reporting,
+             the services running as processes.
+
+It prints events/s, p50/p99 latency from accepted to projection, CPU per event and
+the ratio of (2) to (1). Figures, not assertions: it never fails on speed.
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pymongo import AsyncMongoClient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from motcua_contracts import DossierReceived, Envelope, event_subject_filter, new_envelope  # noqa: E402
+from motcua_contracts.streams import EVENTS  # noqa: E402
+from motcua_devstack.stack import SERVICES, Stack  # noqa: E402
+from motcua_runtime.logging import configure_logging  # noqa: E402
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of processes (from /proc), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, IndexError, ValueError):
+            pass
+    return total / CLOCK_TICKS
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def envelope(commune: str, n: int) -> Envelope:
+    now = datetime.now(UTC)
+    return new_envelope(
+        DossierReceived(
+            dossier_id=uuid.uuid4(), dossier_code=f"{commune}-261123-{n:05d}", procedure_code="CT-CHUKY",
+            procedure_name="Chứng thực chữ ký", field="chung_thuc", channel="counter", received_at=now,
+            appointment_at=now, processing_days=0, applicant_name_masked="T** T** B***",
+        ),
+        source="bench", commune_code=commune, correlation_id="bench",
+    )
+
+
+async def publish(nats_url: str, commune: str, count: int) -> float:
+    """Publish `count` events as fast as JetStream acknowledges them (async, windowed)."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream(publish_async_max_pending=2000)
+    started = time.perf_counter()
+    for n in range(count):
+        e = envelope(commune, n)
+        await js.publish_async(e.subject(), e.model_dump_json().encode(), headers={"Nats-Msg-Id": str(e.event_id)})
+    await js.publish_async_completed()
+    elapsed = time.perf_counter() - started
+    await nc.close()
+    return elapsed
+
+
+class Row:
+    def __init__(self, name: str, events: int, seconds: float, latencies: list[float], cpu: float) -> None:
+        self.name, self.events, self.seconds, self.latencies, self.cpu = name, events, seconds, latencies, cpu
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        return (f"{self.name:<13} {self.events:>8} {self.rate:>10.0f} {percentile(self.latencies, 50) * 1000:>9.1f} "
+                f"{percentile(self.latencies, 99) * 1000:>9.1f} {self.cpu / max(self.events, 1) * 1e6:>12.0f}")
+
+
+async def bench_raw(nats_url: str, count: int) -> Row:
+    commune = f"BR{uuid.uuid4().hex[:6]}"
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    durable = f"bench-raw-{commune}"
+    await js.add_consumer(EVENTS.name, ConsumerConfig(
+        durable_name=durable, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.NEW,
+        filter_subject=event_subject_filter("DossierReceived", 1, commune)))
+    sub = await js.pull_subscribe_bind(durable, stream=EVENTS.name)
+    latencies: list[float] = []
+    cpu_before = time.process_time()
+    publisher = asyncio.create_task(publish(nats_url, commune, count))
+    started = time.perf_counter()
+    while len(latencies) < count:
+        try:
+            batch = await sub.fetch(256, timeout=1)
+        except nats.errors.TimeoutError:
+            continue
+        for msg in batch:
+            event = Envelope[DossierReceived].model_validate_json(msg.data)
+            await msg.ack()
+            latencies.append((datetime.now(UTC) - event.occurred_at).total_seconds())
+    elapsed = time.perf_counter() - started
+    await publisher
+    cpu = time.process_time() - cpu_before
+    await js.delete_consumer(EVENTS.name, durable)
+    await nc.close()
+    return Row("1 raw", count, elapsed, latencies, cpu)
+
+
+async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: bool) -> Row:
+    """The project's consumer path, in this process."""
+    from motcua_runtime.consumer import event_subscriber
+    from motcua_runtime.service import create_broker
+    from motcua_runtime.settings import ServiceSettings
+    from motcua_runtime.unit_of_work import MongoUnitOfWork, apply_once
+
+    commune = f"BC{uuid.uuid4().hex[:6]}"
+    settings = ServiceSettings(service_name="bench", nats_url=nats_url, mongodb_uri=mongodb_uri,
+                               database=f"bench_{commune}", log_json=True, log_level="WARNING")
+    broker = create_broker(settings)
+    latencies: list[float] = []
+    done = asyncio.Event()
+    mongo = AsyncMongoClient(mongodb_uri, tz_aware=True, uuidRepresentation="standard") if with_db else None
+    db = mongo[settings.database] if mongo is not None else None
+
+    subscriber = event_subscriber(broker, durable=f"bench-{commune}", event_type="DossierReceived", version=1,
+                                  max_deliver=12, ack_wait_seconds=30, batch_size=settings.pull_batch_size,
+                                  commune_code=commune)
+
+    @subscriber
+    async def on_event(event: Envelope[DossierReceived]) -> None:
+        if db is not None:
+            async def effect(uow) -> None:  # like notify's: one record per event, in the transaction
+                await db["records"].insert_one({"_id": str(event.event_id), "commune_code": commune},
+                                               session=uow.session)
+            await apply_once(MongoUnitOfWork(mongo, db), "bench", str(event.event_id), effect)
+        latencies.append((datetime.now(UTC) - event.occurred_at).total_seconds())
+        if len(latencies) >= count:
+            done.set()
+
+    await broker.start()
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    publisher = asyncio.create_task(publish(nats_url, commune, count))
+    await asyncio.wait_for(done.wait(), timeout=600)
+    elapsed = time.perf_counter() - started
+    await publisher
+    cpu = time.process_time() - cpu_before
+    await broker.stop()
+    nc = await nats.connect(nats_url)
+    await nc.jetstream().delete_consumer(EVENTS.name, f"bench-{commune}")
+    await nc.close()
+    if mongo is not None:
+        await mongo.drop_database(settings.database)
+        await mongo.close()
+    return Row("2 consumer+db" if with_db else "2 consumer", count, elapsed, latencies, cpu)
+
+
+async def bench_flow(stack: Stack, seconds: float, concurrency: int, headers: dict[str, str]) -> Row:
+    """POST dossiers to intake for `seconds`; latency = notify's record time - receipt time."""
+    commune = f"BF{uuid.uuid4().hex[:6]}"
+    intake = stack.services["intake"].base_url
+    url = f"{intake}/v1/communes/{commune}/dossiers"
+    body = {"procedure_code": "CT-CHUKY", "applicant": {"full_name": "Trần Thị Bình", "phone": "0912345678"}}
+    accepted = 0
+    pids = [svc.process.pid for svc in stack.services.values()]
+    cpu_before = cpu_seconds(pids)
+    deadline = time.perf_counter() + seconds
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal accepted
+        while time.perf_counter() < deadline:
+            response = await client.post(url, json=body, headers=headers)
+            if response.status_code == 201:
+                accepted += 1
+
+    started = time.perf_counter()
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    accept_seconds = time.perf_counter() - started
+
+    mongo = AsyncMongoClient(stack.mongodb_uri, tz_aware=True, uuidRepresentation="standard")
+    notify_db = mongo[f"{stack.database_prefix}notify"]
+    intake_db = mongo[f"{stack.database_prefix}intake"]
+    drain_deadline = time.perf_counter() + 300
+    while time.perf_counter() < drain_deadline:
+        if await notify_db.notifications.count_documents({"commune_code": commune}) >= accepted:
+            break
+        await asyncio.sleep(0.2)
+    cpu = cpu_seconds(pids) - cpu_before
+    received = {d["code"]: d["received_at"] async for d in intake_db.dossiers.find(
+        {"commune_code": commune}, {"code": 1, "received_at": 1})}
+    latencies = [
+        (n["created_at"] - received[n["dossier_code"]]).total_seconds()
+        async for n in notify_db.notifications.find({"commune_code": commune}, {"dossier_code": 1, "created_at": 1})
+        if n["dossier_code"] in received
+    ]
+    await mongo.close()
+    return Row("3 flow", accepted, accept_seconds, latencies, cpu)
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=20_000, help="events for rows 1 and 2")
+    parser.add_argument("--db-events", type=int, default=5_000, help="events for the consumer+db row")
+    parser.add_argument("--seconds", type=float, default=20.0, help="duration of the full-flow load (60 for targets)")
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent HTTP clients in the flow")
+    args = parser.parse_args()
+
+    base = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
+    stack = Stack(ROOT, data_dir=base / "data", run_dir=base / "run", database_prefix="bench_",
+                  nats_sync_always=True, use_env_servers=False, log=lambda line: None,
+                  services=tuple(s for s in SERVICES if s.name in ("intake", "notify", "reporting")),
+                  service_env={"INTAKE_LOG_LEVEL": "WARNING", "NOTIFY_LOG_LEVEL": "WARNING",
+                               "REPORTING_LOG_LEVEL": "WARNING"})
+    print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().machine}; "
+          f"nats sync_interval=always; mongod replica set; data in {base}")
+    configure_logging(json=True, level="WARNING")
+    await stack.start(with_services=False)
+    try:
+        rows = []
+        for name, run in (
+            ("raw", lambda: bench_raw(stack.nats_url, args.events)),
+            ("consumer", lambda: bench_consumer(stack.nats_url, stack.mongodb_uri, args.events, with_db=False)),
+            ("consumer+db", lambda: bench_consumer(stack.nats_url, stack.mongodb_uri, args.db_events, with_db=True)),
+        ):
+            print(f"running {name} ...", flush=True)
+            rows.append(await run())
+            print(rows[-1].line(), flush=True)
+        print("running flow ...", flush=True)
+        await stack.start_services(ready_timeout=60)
+        rows.append(await bench_flow(stack, args.seconds, args.concurrency, {}))
+    finally:
+        await asyncio.to_thread(stack.stop)
+    print(f"\n{'row':<13} {'events':>8} {'events/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'CPU µs/event':>12}")
+    for row in rows:
+        print(row.line())
+    print(f"\nratio consumer/raw (2)/(1): {rows[1].rate / rows[0].rate:.2f}")
+    print("latency: rows 1-2 from publication to handled; row 3 from receipt (intake's commit) to notify's record")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
