@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from motcua_contracts import DossierReceived, Envelope, event_subject_filter, new_envelope  # noqa: E402
 from motcua_contracts.streams import EVENTS  # noqa: E402
+from motcua_devstack.demo import sign_in  # noqa: E402
 from motcua_devstack.stack import SERVICES, Stack  # noqa: E402
 from motcua_runtime.logging import configure_logging  # noqa: E402
 
@@ -180,48 +181,71 @@ async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: b
     return Row("2 consumer+db" if with_db else "2 consumer", count, elapsed, latencies, cpu)
 
 
-async def bench_flow(stack: Stack, seconds: float, concurrency: int, headers: dict[str, str]) -> Row:
-    """POST dossiers to intake for `seconds`; latency = notify's record time - receipt time."""
-    commune = f"BF{uuid.uuid4().hex[:6]}"
+async def bench_flow(stack: Stack, seconds: float, concurrency: int, communes: int,
+                     headers: dict[str, str]) -> tuple[Row, int]:
+    """POST dossiers to intake for `seconds`, spread over `communes` communes (a district's load);
+    latency = notify's record time - intake's receipt time, per dossier."""
+    run = uuid.uuid4().hex[:5]
+    codes = [f"BF{run}{n:03d}" for n in range(communes)]
     intake = stack.services["intake"].base_url
-    url = f"{intake}/v1/communes/{commune}/dossiers"
     body = {"procedure_code": "CT-CHUKY", "applicant": {"full_name": "Trần Thị Bình", "phone": "0912345678"}}
-    accepted = 0
-    pids = [svc.process.pid for svc in stack.services.values()]
+    accepted = failed = 0
+    pids = [svc.process.pid for name, svc in stack.services.items() if name != "identity"]
     cpu_before = cpu_seconds(pids)
     deadline = time.perf_counter() + seconds
 
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal accepted
+    async def worker(client: httpx.AsyncClient, index: int) -> None:
+        nonlocal accepted, failed
+        n = index
         while time.perf_counter() < deadline:
-            response = await client.post(url, json=body, headers=headers)
+            commune = codes[n % len(codes)]
+            n += concurrency
+            try:
+                response = await client.post(f"{intake}/v1/communes/{commune}/dossiers", json=body, headers=headers)
+            except httpx.HTTPError:
+                failed += 1
+                continue
             if response.status_code == 201:
                 accepted += 1
+            else:
+                failed += 1
 
     started = time.perf_counter()
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
+        await asyncio.gather(*(worker(client, i) for i in range(concurrency)))
     accept_seconds = time.perf_counter() - started
 
     mongo = AsyncMongoClient(stack.mongodb_uri, tz_aware=True, uuidRepresentation="standard")
     notify_db = mongo[f"{stack.database_prefix}notify"]
     intake_db = mongo[f"{stack.database_prefix}intake"]
+    mine = {"commune_code": {"$in": codes}}
     drain_deadline = time.perf_counter() + 300
     while time.perf_counter() < drain_deadline:
-        if await notify_db.notifications.count_documents({"commune_code": commune}) >= accepted:
+        if await notify_db.notifications.count_documents(mine) >= accepted:
             break
         await asyncio.sleep(0.2)
     cpu = cpu_seconds(pids) - cpu_before
-    received = {d["code"]: d["received_at"] async for d in intake_db.dossiers.find(
-        {"commune_code": commune}, {"code": 1, "received_at": 1})}
+    received = {d["code"]: d["received_at"] async for d in intake_db.dossiers.find(mine, {"code": 1, "received_at": 1})}
     latencies = [
         (n["created_at"] - received[n["dossier_code"]]).total_seconds()
-        async for n in notify_db.notifications.find({"commune_code": commune}, {"dossier_code": 1, "created_at": 1})
+        async for n in notify_db.notifications.find(mine, {"dossier_code": 1, "created_at": 1})
         if n["dossier_code"] in received
     ]
     await mongo.close()
-    return Row("3 flow", accepted, accept_seconds, latencies, cpu)
+    return Row("3 flow", accepted, accept_seconds, latencies, cpu), failed
+
+
+async def officer_headers(stack: Stack) -> dict[str, str]:
+    """A bench officer allowed in every commune, created through the identity service's admin API."""
+    urls = {name: svc.base_url for name, svc in stack.services.items()}
+    async with httpx.AsyncClient(timeout=15) as client:
+        admin = await sign_in(client, urls, "quantri")
+        created = await client.post(f"{urls['identity']}/v1/users", headers=admin, json={
+            "username": "bench", "display_name": "Benchmark", "password": "bench-password",
+            "roles": ["counter_officer"], "communes": ["*"]})
+        if created.status_code not in (201, 409):
+            raise RuntimeError(f"cannot create the bench officer: {created.status_code} {created.text}")
+        return await sign_in(client, urls, "bench", "bench-password")
 
 
 async def main() -> int:
@@ -230,12 +254,13 @@ async def main() -> int:
     parser.add_argument("--db-events", type=int, default=5_000, help="events for the consumer+db row")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of the full-flow load (60 for targets)")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent HTTP clients in the flow")
+    parser.add_argument("--communes", type=int, default=20, help="communes the flow's dossiers are spread over")
     args = parser.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
     stack = Stack(ROOT, data_dir=base / "data", run_dir=base / "run", database_prefix="bench_",
                   nats_sync_always=True, use_env_servers=False, log=lambda line: None,
-                  services=tuple(s for s in SERVICES if s.name in ("intake", "notify", "reporting")),
+                  services=tuple(s for s in SERVICES if s.name in ("identity", "intake", "notify", "reporting")),
                   service_env={"INTAKE_LOG_LEVEL": "WARNING", "NOTIFY_LOG_LEVEL": "WARNING",
                                "REPORTING_LOG_LEVEL": "WARNING"})
     print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().machine}; "
@@ -254,13 +279,17 @@ async def main() -> int:
             print(rows[-1].line(), flush=True)
         print("running flow ...", flush=True)
         await stack.start_services(ready_timeout=60)
-        rows.append(await bench_flow(stack, args.seconds, args.concurrency, {}))
+        flow, failed = await bench_flow(stack, args.seconds, args.concurrency, args.communes,
+                                        await officer_headers(stack))
+        rows.append(flow)
     finally:
         await asyncio.to_thread(stack.stop)
     print(f"\n{'row':<13} {'events':>8} {'events/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'CPU µs/event':>12}")
     for row in rows:
         print(row.line())
     print(f"\nratio consumer/raw (2)/(1): {rows[1].rate / rows[0].rate:.2f}")
+    print(f"flow: {args.concurrency} HTTP clients over {args.communes} communes for {args.seconds:.0f} s; "
+          f"requests not accepted: {failed}")
     print("latency: rows 1-2 from publication to handled; row 3 from receipt (intake's commit) to notify's record")
     return 0
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from motcua_contracts import Channel, CommuneCode, ReturnChannel
 from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
+from motcua_runtime.locks import KeyedTurns
 from motcua_runtime.unit_of_work import retry_transient
 
 from motcua_intake.adapters.repository import (
@@ -233,6 +234,7 @@ def router(
     db,
 ) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["dossiers"])
+    receipt_turns = KeyedTurns()
 
     @api.post("/communes/{commune_code}/dossiers", status_code=201, response_model=DossierOut,
               summary="Receive a dossier and issue its receipt",
@@ -269,7 +271,9 @@ def router(
                     return await uow.dossiers.get_by_idempotency_key(commune_code, idempotency_key), False
 
         try:
-            dossier, created = await retry_transient(attempt, attempts=10)
+            # Receipts of one commune take turns in this process: they share the day's counter.
+            async with receipt_turns.turn(commune_code):
+                dossier, created = await retry_transient(attempt, attempts=10)
         except handlers.UnknownProcedure as error:
             raise UserFacingError(
                 422, error.code,
