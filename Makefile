@@ -1,5 +1,5 @@
 # The two commands a newcomer needs:
-#   make up    — run the whole system locally (embedded NATS + MongoDB, four services, demo data)
+#   make up    — run the whole system locally (embedded NATS + MongoDB, the services, demo data)
 #   make test  — run the whole test suite against real servers
 .PHONY: up test env schemas asyncapi bench
 
