@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -16,6 +17,10 @@ class NotificationOut(BaseModel):
     channel: str
     status: str
     event_id: str
+    # An apology for a reschedule: why, and the appointment before and after.
+    reason: str | None = None
+    previous_appointment_at: datetime | None = None
+    appointment_at: datetime | None = None
 
 
 class NotificationPage(BaseModel):

@@ -2,7 +2,7 @@
 
 from faststream.nats import NatsBroker
 
-from motcua_contracts import DossierReceived, Envelope, ResultReturned
+from motcua_contracts import DossierReceived, DossierRescheduled, Envelope, ResultReturned
 from motcua_runtime.consumer import event_subscriber
 from motcua_runtime.settings import ServiceSettings
 
@@ -22,6 +22,11 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
         await handlers.on_dossier_received(event, uow_factory())
 
     @event_subscriber(broker, durable=handlers.CONSUMER_RETURNED, event_type="ResultReturned", version=1,
-                      description="Apology letters for late results", **options)
+                      description="Apology letters for late results that were not rescheduled", **options)
     async def result_returned(event: Envelope[ResultReturned]) -> None:
         await handlers.on_result_returned(event, uow_factory())
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_RESCHEDULED, event_type="DossierRescheduled", version=1,
+                      description="Apology letters with the new appointment, one per reschedule", **options)
+    async def dossier_rescheduled(event: Envelope[DossierRescheduled]) -> None:
+        await handlers.on_dossier_rescheduled(event, uow_factory())

@@ -4,13 +4,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from motcua_contracts import DossierReceived, Envelope, ResultReturned
+from motcua_contracts import DossierReceived, DossierRescheduled, Envelope, ResultReturned
 from motcua_runtime.unit_of_work import UnitOfWork, apply_once
 
 from motcua_notify.domain import rules
 
 CONSUMER_RECEIVED = "notify-dossier-received"
 CONSUMER_RETURNED = "notify-result-returned"
+CONSUMER_RESCHEDULED = "notify-dossier-rescheduled"
 
 
 class NotificationRepository(Protocol):
@@ -36,6 +37,7 @@ def _records(envelope: Envelope, planned: list[rules.PlannedNotification]) -> li
             "event_id": str(envelope.event_id),
             "correlation_id": envelope.correlation_id,
             "created_at": now,
+            **p.details,
         }
         for p in planned
     ]
@@ -51,6 +53,10 @@ async def _record(uow: NotifyUnitOfWork, consumer: str, envelope: Envelope, plan
 
 async def on_dossier_received(envelope: Envelope[DossierReceived], uow: NotifyUnitOfWork) -> bool:
     return await _record(uow, CONSUMER_RECEIVED, envelope, rules.for_dossier_received(envelope.data))
+
+
+async def on_dossier_rescheduled(envelope: Envelope[DossierRescheduled], uow: NotifyUnitOfWork) -> bool:
+    return await _record(uow, CONSUMER_RESCHEDULED, envelope, rules.for_dossier_rescheduled(envelope.data))
 
 
 async def on_result_returned(envelope: Envelope[ResultReturned], uow: NotifyUnitOfWork) -> bool:
