@@ -11,6 +11,10 @@ from uuid import uuid4
 from motcua_contracts import (
     Channel,
     DossierReceived,
+    DossierRefused,
+    DossierRescheduled,
+    DossierSupplementRequested,
+    DossierWithdrawn,
     ResultReturned,
     ReturnChannel,
     SurveySubmitted,
@@ -95,24 +99,26 @@ class FakeUnitOfWork:
 T0 = datetime(2024, 7, 1, 2, 0, tzinfo=UTC)
 
 
-def received(commune: str = "26041", channel: Channel = Channel.COUNTER, at: datetime = T0):
+def received(commune: str = "26041", channel: Channel = Channel.COUNTER, at: datetime = T0,
+             session_id=None, assisted: bool = False):
     return new_envelope(
         DossierReceived(
             dossier_id=uuid4(), dossier_code=f"{commune}-240701-0001", procedure_code="CT-CHUKY",
             procedure_name="Chứng thực chữ ký", field="chung_thuc", channel=channel, received_at=at,
             appointment_at=at, processing_days=0.5, applicant_name_masked="T*** T** B***",
+            session_id=session_id, assisted=assisted,
         ),
         source="intake", commune_code=commune, correlation_id="test", occurred_at=at,
     )
 
 
 def returned(commune: str = "26041", timeliness: Timeliness = Timeliness.ON_TIME,
-             channel: ReturnChannel = ReturnChannel.COUNTER, at: datetime = T0):
+             channel: ReturnChannel = ReturnChannel.COUNTER, at: datetime = T0, free_of_charge: bool = False):
     return new_envelope(
         ResultReturned(
             dossier_id=uuid4(), dossier_code=f"{commune}-240701-0001", procedure_code="CT-CHUKY",
             field="chung_thuc", received_at=at, appointment_at=at, returned_at=at,
-            timeliness=timeliness, return_channel=channel,
+            timeliness=timeliness, return_channel=channel, free_of_charge=free_of_charge,
         ),
         source="intake", commune_code=commune, correlation_id="test", occurred_at=at,
     )
@@ -123,3 +129,32 @@ def survey(commune: str = "26041", overall: int = 5, at: datetime = T0):
         SurveySubmitted(ballot_id=uuid4(), overall=overall, satisfied=overall >= 4, submitted_at=at),
         source="survey", commune_code=commune, correlation_id="test", occurred_at=at,
     )
+
+
+def _dossier(commune: str, at: datetime) -> dict:
+    return dict(dossier_id=uuid4(), dossier_code=f"{commune}-240701-0001", procedure_code="CT-CHUKY",
+                field="chung_thuc", channel=Channel.COUNTER, received_at=at, appointment_at=at, due_at=at)
+
+
+def _lifecycle(data, commune: str, at: datetime):
+    return new_envelope(data, source="intake", commune_code=commune, correlation_id="test", occurred_at=at)
+
+
+def supplement_requested(commune: str = "26041", at: datetime = T0):
+    return _lifecycle(DossierSupplementRequested(**_dossier(commune, at), missing_items=["Bản sao CCCD"],
+                                                 requested_at=at), commune, at)
+
+
+def refused(commune: str = "26041", at: datetime = T0):
+    return _lifecycle(DossierRefused(**_dossier(commune, at), reason="Không thuộc thẩm quyền", refused_at=at),
+                      commune, at)
+
+
+def withdrawn(commune: str = "26041", at: datetime = T0):
+    return _lifecycle(DossierWithdrawn(**_dossier(commune, at), reason="Công dân rút hồ sơ", withdrawn_at=at),
+                      commune, at)
+
+
+def rescheduled(commune: str = "26041", at: datetime = T0):
+    return _lifecycle(DossierRescheduled(**_dossier(commune, at), previous_appointment_at=at,
+                                         reason="Chờ xác minh", rescheduled_at=at), commune, at)

@@ -2,13 +2,23 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from uuid import uuid4
+
 import pytest
 
 from motcua_contracts import Channel, ReturnChannel, Timeliness
 from motcua_reporting.domain import figures
 from motcua_reporting.domain.figures import Figures, district_total
 
-from services.reporting.tests.reporting_fakes import received, returned, survey
+from services.reporting.tests.reporting_fakes import (
+    received,
+    refused,
+    rescheduled,
+    returned,
+    supplement_requested,
+    survey,
+    withdrawn,
+)
 
 
 def test_on_time_rate_counts_early_and_on_time_over_returned():
@@ -78,3 +88,26 @@ def test_district_total_sums_counters_and_computes_rates_from_sums():
 def test_district_total_of_no_commune_is_zero():
     total = district_total([])
     assert total.received == 0 and total.on_time_rate is None
+
+
+def test_increments_of_the_lifecycle_events():
+    assert figures.increments_for_supplement_requested(supplement_requested().data) == {"supplements_requested": 1}
+    assert figures.increments_for_dossier_refused(refused().data) == {"refused": 1}
+    assert figures.increments_for_dossier_withdrawn(withdrawn().data) == {"withdrawn": 1}
+    assert figures.increments_for_dossier_rescheduled(rescheduled().data) == {"rescheduled": 1}
+    assert figures.increments_for_dossier_received(
+        received(channel=Channel.OUT_OF_HOURS, session_id=uuid4()).data
+    ) == {"received": 1, "received_by_channel.out_of_hours": 1, "received_in_sessions": 1}
+    assert figures.increments_for_dossier_received(received(channel=Channel.ASSISTED, assisted=True).data) == {
+        "received": 1, "received_by_channel.assisted": 1, "assisted": 1}
+    assert figures.increments_for_result_returned(
+        returned(channel=ReturnChannel.AT_HOME, free_of_charge=True).data
+    ) == {"returned": 1, "on_time": 1, "returned_at_home": 1, "returned_free_of_charge": 1}
+
+
+def test_online_share():
+    assert figures.online_share(0, 0) is None
+    assert figures.online_share(3, 10) == pytest.approx(0.3)
+    f = Figures.from_counters({"received": 10, "received_by_channel": {"online": 2, "assisted": 1, "counter": 7}})
+    assert f.received_online == 3 and f.online_share == pytest.approx(0.3)
+    assert Figures.from_counters(None).online_share is None

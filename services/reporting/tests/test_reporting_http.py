@@ -13,7 +13,9 @@ from motcua_reporting.entrypoints import http
 from services.reporting.tests.reporting_fakes import FakeStore
 
 FIELDS = {"commune_code", "received", "received_by_channel", "returned", "early", "on_time", "late",
-          "returned_at_home", "ballots", "satisfied", "on_time_rate", "ballot_satisfaction_rate", "updated_at"}
+          "returned_at_home", "ballots", "satisfied", "on_time_rate", "ballot_satisfaction_rate", "updated_at",
+          "received_in_sessions", "assisted", "returned_free_of_charge", "supplements_requested", "refused",
+          "withdrawn", "rescheduled", "online_share"}
 
 
 async def get(store: FakeStore, path: str) -> httpx.Response:
@@ -33,6 +35,7 @@ async def test_commune_without_events_is_zeros_not_404():
     assert body["commune_code"] == "26041" and body["received"] == 0 and body["ballots"] == 0
     assert body["received_by_channel"] == {c.value: 0 for c in Channel}
     assert body["on_time_rate"] is None and body["ballot_satisfaction_rate"] is None and body["updated_at"] is None
+    assert body["online_share"] is None and body["refused"] == 0 and body["rescheduled"] == 0
 
 
 @pytest.mark.asyncio
@@ -46,9 +49,9 @@ async def test_district_figures():
     at = datetime(2024, 7, 1, tzinfo=UTC)
     store.commune_figures = {
         "26068": {"_id": "26068", "received": 2, "received_by_channel": {"online": 2}, "returned": 1, "late": 1,
-                  "ballots": 600, "satisfied": 548, "updated_at": at},
+                  "ballots": 600, "satisfied": 548, "refused": 1, "rescheduled": 2, "updated_at": at},
         "26041": {"_id": "26041", "received": 1, "received_by_channel": {"counter": 1}, "returned": 1, "early": 1,
-                  "updated_at": at},
+                  "supplements_requested": 1, "refused": 2, "received_in_sessions": 1, "updated_at": at},
     }
     resp = await get(store, "/v1/figures")
     assert resp.status_code == 200
@@ -61,3 +64,7 @@ async def test_district_figures():
     assert total["received"] == 3 and total["received_by_channel"]["online"] == 2
     assert total["on_time_rate"] == 0.5
     assert total["ballot_satisfaction_rate"] == 0.9133
+    assert (total["refused"], total["rescheduled"], total["supplements_requested"], total["received_in_sessions"]) == (
+        3, 2, 1, 1)
+    assert body["communes"][0]["online_share"] == 0.0 and body["communes"][1]["online_share"] == 1.0
+    assert total["online_share"] == 0.6667

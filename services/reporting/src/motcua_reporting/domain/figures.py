@@ -12,8 +12,24 @@ Counters (all start at 0):
   the appointment date into ``early`` (trước hạn), ``on_time`` (đúng hạn) and
   ``late`` (quá hạn), so early + on_time + late == returned;
 - ``returned_at_home``: results handed back at the citizen's home (trả kết quả tại nhà);
+- ``returned_free_of_charge``: results handed back free of charge to a priority group
+  (ResultReturned with ``free_of_charge``);
 - ``ballots``: satisfaction ballots submitted (SurveySubmitted), of which
-  ``satisfied`` were "satisfied" or "very satisfied" (SIPAS 4 or 5).
+  ``satisfied`` were "satisfied" or "very satisfied" (SIPAS 4 or 5);
+- ``received_in_sessions``: dossiers received in an out-of-hours session (DossierReceived
+  with a ``session_id``);
+- ``assisted``: dossiers whose submission a volunteer assisted (DossierReceived with
+  ``assisted``), whatever their channel;
+- ``supplements_requested``: supplement requests (DossierSupplementRequested; at most one
+  per dossier, since missing items are asked for once);
+- ``refused``: dossiers refused (DossierRefused);
+- ``withdrawn``: dossiers withdrawn by the citizen (DossierWithdrawn);
+- ``rescheduled``: reschedules (DossierRescheduled), i.e. the number of times an
+  appointment was moved with an apology, not the number of dossiers rescheduled (a dossier
+  moved twice counts 2).
+
+Each event counts once (the processed mark commits with the counters), per commune and
+per commune and day.
 
 Skeleton depth: whole-history figures per commune and for the district; the
 per-day counters exist so that periods (month, quarter, year) can follow.
@@ -24,13 +40,31 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 
-from motcua_contracts import Channel, DossierReceived, ResultReturned, ReturnChannel, SurveySubmitted
+from motcua_contracts import (
+    Channel,
+    DossierReceived,
+    DossierRefused,
+    DossierRescheduled,
+    DossierSupplementRequested,
+    DossierWithdrawn,
+    ResultReturned,
+    ReturnChannel,
+    SurveySubmitted,
+)
 
 #: Vietnam local time (Indochina Time, no daylight saving): the day a fact belongs to.
 VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 
 #: Plain counters of the read model (``received_by_channel`` is a nested map besides these).
-COUNTERS: tuple[str, ...] = ("received", "returned", "early", "on_time", "late", "returned_at_home", "ballots", "satisfied")
+COUNTERS: tuple[str, ...] = (
+    "received", "returned", "early", "on_time", "late", "returned_at_home", "ballots", "satisfied",
+    "received_in_sessions", "assisted", "returned_free_of_charge",
+    "supplements_requested", "refused", "withdrawn", "rescheduled",
+)
+
+#: Submission channels that are online submissions (for :func:`online_share`): online, and
+#: online with a volunteer's help (nộp trực tuyến có hỗ trợ).
+ONLINE_CHANNELS: tuple[str, ...] = (Channel.ONLINE.value, Channel.ASSISTED.value)
 
 #: Counter increments an event calls for: field path (dotted for nested maps) -> amount.
 Increments = dict[str, int]
@@ -50,17 +84,48 @@ def local_day(moment: datetime) -> str:
 
 
 def increments_for_dossier_received(event: DossierReceived) -> Increments:
-    """One more dossier received, and one more through its submission channel."""
-    return {"received": 1, f"received_by_channel.{Channel(event.channel).value}": 1}
+    """One more dossier received, and one more through its submission channel; one more
+    ``received_in_sessions`` when it was received in an out-of-hours session (it has a
+    ``session_id``), one more ``assisted`` when a volunteer assisted its submission."""
+    counts = {"received": 1, f"received_by_channel.{Channel(event.channel).value}": 1}
+    if event.session_id is not None:
+        counts["received_in_sessions"] = 1
+    if event.assisted:
+        counts["assisted"] = 1
+    return counts
 
 
 def increments_for_result_returned(event: ResultReturned) -> Increments:
     """One more result returned, counted as early, on time or late; and as returned at
-    home when the result was handed back at the citizen's home."""
+    home when the result was handed back at the citizen's home; and as returned free of
+    charge when it was (``free_of_charge``, a priority group)."""
     counts = {"returned": 1, event.timeliness.value: 1}
     if event.return_channel is ReturnChannel.AT_HOME:
         counts["returned_at_home"] = 1
+    if event.free_of_charge:
+        counts["returned_free_of_charge"] = 1
     return counts
+
+
+def increments_for_supplement_requested(event: DossierSupplementRequested) -> Increments:
+    """One more supplement request (the citizen asked, once, for every missing item)."""
+    return {"supplements_requested": 1}
+
+
+def increments_for_dossier_refused(event: DossierRefused) -> Increments:
+    """One more dossier refused."""
+    return {"refused": 1}
+
+
+def increments_for_dossier_withdrawn(event: DossierWithdrawn) -> Increments:
+    """One more dossier withdrawn by the citizen."""
+    return {"withdrawn": 1}
+
+
+def increments_for_dossier_rescheduled(event: DossierRescheduled) -> Increments:
+    """One more reschedule (a new appointment with an apology); a dossier rescheduled
+    twice counts twice."""
+    return {"rescheduled": 1}
 
 
 def increments_for_survey_submitted(event: SurveySubmitted) -> Increments:
@@ -108,6 +173,21 @@ def ballot_satisfaction_rate(satisfied: int, ballots: int) -> float | None:
     return satisfied / ballots
 
 
+def online_share(received_online: int, received: int) -> float | None:
+    """Online share (tỷ lệ hồ sơ trực tuyến):
+
+        online_share = dossiers received online / dossiers received
+
+    "Online" means submitted through the online channel, with or without a volunteer's
+    help (channels ``online`` and ``assisted``, see :data:`ONLINE_CHANNELS`). A fraction
+    between 0 and 1, to compare with the district's target (e.g. ≥ 0.30); ``None`` when
+    nothing was received.
+    """
+    if received <= 0:
+        return None
+    return received_online / received
+
+
 # --- The figures of a commune or of the district -------------------------------------------
 
 
@@ -128,6 +208,13 @@ class Figures:
     returned_at_home: int = 0
     ballots: int = 0
     satisfied: int = 0
+    received_in_sessions: int = 0
+    assisted: int = 0
+    returned_free_of_charge: int = 0
+    supplements_requested: int = 0
+    refused: int = 0
+    withdrawn: int = 0
+    rescheduled: int = 0
     #: When the counters last changed; ``None`` before the first event.
     updated_at: datetime | None = None
 
@@ -160,6 +247,16 @@ class Figures:
     def ballot_satisfaction_rate(self) -> float | None:
         """See :func:`ballot_satisfaction_rate` (not the Decision 766 satisfaction index)."""
         return ballot_satisfaction_rate(self.satisfied, self.ballots)
+
+    @property
+    def received_online(self) -> int:
+        """Dossiers received through an online channel (see :data:`ONLINE_CHANNELS`)."""
+        return sum(self.received_by_channel.get(c, 0) for c in ONLINE_CHANNELS)
+
+    @property
+    def online_share(self) -> float | None:
+        """See :func:`online_share`."""
+        return online_share(self.received_online, self.received)
 
     def __add__(self, other: "Figures") -> "Figures":
         channels = dict(self.received_by_channel)

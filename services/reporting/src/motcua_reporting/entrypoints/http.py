@@ -31,11 +31,22 @@ class FiguresOut(BaseModel):
     returned_at_home: int = Field(description="Results handed back at the citizen's home")
     ballots: int = Field(description="Satisfaction ballots submitted")
     satisfied: int = Field(description="Ballots rated satisfied or very satisfied")
+    received_in_sessions: int = Field(description="Dossiers received in an out-of-hours session")
+    assisted: int = Field(description="Dossiers whose submission a volunteer assisted")
+    returned_free_of_charge: int = Field(description="Results handed back free of charge (priority groups)")
+    supplements_requested: int = Field(description="Supplement requests (at most one per dossier)")
+    refused: int = Field(description="Dossiers refused")
+    withdrawn: int = Field(description="Dossiers withdrawn by the citizen")
+    rescheduled: int = Field(
+        description="Reschedules (new appointments with an apology); a dossier moved twice counts 2")
     on_time_rate: float | None = Field(
         description="(early + on_time) / returned, 0..1 (Decision 766 on-time rate); null when nothing returned")
     ballot_satisfaction_rate: float | None = Field(
         description="satisfied / ballots, 0..1. The ballot rate, NOT the Decision 766 satisfaction index; "
                     "null when no ballot")
+    online_share: float | None = Field(
+        description="Dossiers received online (channels online and assisted) / received, 0..1; "
+                    "null when nothing received")
     updated_at: datetime | None = Field(description="When these counters last changed; null before any event")
 
     @classmethod
@@ -50,8 +61,16 @@ class FiguresOut(BaseModel):
             returned_at_home=figures.returned_at_home,
             ballots=figures.ballots,
             satisfied=figures.satisfied,
+            received_in_sessions=figures.received_in_sessions,
+            assisted=figures.assisted,
+            returned_free_of_charge=figures.returned_free_of_charge,
+            supplements_requested=figures.supplements_requested,
+            refused=figures.refused,
+            withdrawn=figures.withdrawn,
+            rescheduled=figures.rescheduled,
             on_time_rate=_rate(figures.on_time_rate),
             ballot_satisfaction_rate=_rate(figures.ballot_satisfaction_rate),
+            online_share=_rate(figures.online_share),
             updated_at=figures.updated_at,
             **extra,
         )

@@ -6,7 +6,16 @@ from contextlib import asynccontextmanager
 
 from faststream.nats import NatsBroker
 
-from motcua_contracts import DossierReceived, Envelope, ResultReturned, SurveySubmitted
+from motcua_contracts import (
+    DossierReceived,
+    DossierRefused,
+    DossierRescheduled,
+    DossierSupplementRequested,
+    DossierWithdrawn,
+    Envelope,
+    ResultReturned,
+    SurveySubmitted,
+)
 from motcua_runtime.consumer import event_subscriber
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.unit_of_work import retry_transient
@@ -55,12 +64,12 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
             await retry_transient(lambda: handler(envelope, uow_factory()))
 
     @event_subscriber(broker, durable=handlers.CONSUMER_RECEIVED, event_type="DossierReceived", version=1,
-                      description="Dossiers received, by channel", **options)
+                      description="Dossiers received, by channel; in out-of-hours sessions; assisted", **options)
     async def dossier_received(event: Envelope[DossierReceived]) -> None:
         await count(event, handlers.on_dossier_received)
 
     @event_subscriber(broker, durable=handlers.CONSUMER_RETURNED, event_type="ResultReturned", version=1,
-                      description="Results returned: early, on time, late, at home", **options)
+                      description="Results returned: early, on time, late, at home, free of charge", **options)
     async def result_returned(event: Envelope[ResultReturned]) -> None:
         await count(event, handlers.on_result_returned)
 
@@ -68,3 +77,23 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
                       description="Satisfaction ballots submitted, and how many satisfied", **options)
     async def survey_submitted(event: Envelope[SurveySubmitted]) -> None:
         await count(event, handlers.on_survey_submitted)
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_SUPPLEMENT_REQUESTED, event_type="DossierSupplementRequested",
+                      version=1, description="Supplement requests", **options)
+    async def supplement_requested(event: Envelope[DossierSupplementRequested]) -> None:
+        await count(event, handlers.on_supplement_requested)
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_REFUSED, event_type="DossierRefused", version=1,
+                      description="Dossiers refused", **options)
+    async def dossier_refused(event: Envelope[DossierRefused]) -> None:
+        await count(event, handlers.on_dossier_refused)
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_WITHDRAWN, event_type="DossierWithdrawn", version=1,
+                      description="Dossiers withdrawn", **options)
+    async def dossier_withdrawn(event: Envelope[DossierWithdrawn]) -> None:
+        await count(event, handlers.on_dossier_withdrawn)
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_RESCHEDULED, event_type="DossierRescheduled", version=1,
+                      description="Reschedules (new appointments with an apology)", **options)
+    async def dossier_rescheduled(event: Envelope[DossierRescheduled]) -> None:
+        await count(event, handlers.on_dossier_rescheduled)

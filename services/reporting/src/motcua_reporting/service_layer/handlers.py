@@ -4,7 +4,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from motcua_contracts import DossierReceived, Envelope, ResultReturned, SurveySubmitted
+from motcua_contracts import (
+    DossierReceived,
+    DossierRefused,
+    DossierRescheduled,
+    DossierSupplementRequested,
+    DossierWithdrawn,
+    Envelope,
+    ResultReturned,
+    SurveySubmitted,
+)
 from motcua_runtime.unit_of_work import UnitOfWork, apply_once
 
 from motcua_reporting.domain import figures
@@ -12,6 +21,10 @@ from motcua_reporting.domain import figures
 CONSUMER_RECEIVED = "reporting-dossier-received"
 CONSUMER_RETURNED = "reporting-result-returned"
 CONSUMER_SURVEY = "reporting-survey-submitted"
+CONSUMER_SUPPLEMENT_REQUESTED = "reporting-dossier-supplement-requested"
+CONSUMER_REFUSED = "reporting-dossier-refused"
+CONSUMER_WITHDRAWN = "reporting-dossier-withdrawn"
+CONSUMER_RESCHEDULED = "reporting-dossier-rescheduled"
 
 
 class FiguresRepository(Protocol):
@@ -54,6 +67,30 @@ async def on_survey_submitted(envelope: Envelope[SurveySubmitted], uow: Reportin
                               now: datetime | None = None) -> bool:
     return await _count(uow, CONSUMER_SURVEY, envelope,
                         figures.increments_for_survey_submitted(envelope.data), now)
+
+
+async def on_supplement_requested(envelope: Envelope[DossierSupplementRequested], uow: ReportingUnitOfWork,
+                                  now: datetime | None = None) -> bool:
+    return await _count(uow, CONSUMER_SUPPLEMENT_REQUESTED, envelope,
+                        figures.increments_for_supplement_requested(envelope.data), now)
+
+
+async def on_dossier_refused(envelope: Envelope[DossierRefused], uow: ReportingUnitOfWork,
+                             now: datetime | None = None) -> bool:
+    return await _count(uow, CONSUMER_REFUSED, envelope,
+                        figures.increments_for_dossier_refused(envelope.data), now)
+
+
+async def on_dossier_withdrawn(envelope: Envelope[DossierWithdrawn], uow: ReportingUnitOfWork,
+                               now: datetime | None = None) -> bool:
+    return await _count(uow, CONSUMER_WITHDRAWN, envelope,
+                        figures.increments_for_dossier_withdrawn(envelope.data), now)
+
+
+async def on_dossier_rescheduled(envelope: Envelope[DossierRescheduled], uow: ReportingUnitOfWork,
+                                 now: datetime | None = None) -> bool:
+    return await _count(uow, CONSUMER_RESCHEDULED, envelope,
+                        figures.increments_for_dossier_rescheduled(envelope.data), now)
 
 
 UowFactory = Callable[[], ReportingUnitOfWork]
