@@ -104,6 +104,13 @@ def create_intake() -> FastAPI:
                                "status": "open", "visible_at": time.time() + 0.5})  # fmt: skip
         return {"dossier_code": code, "status": "returned"}
 
+    @app.post("/v1/communes/{commune}/dossiers/{code}/{action}")
+    def act(commune: str, code: str, action: str):
+        """Any other lifecycle step (assignment, hand-over, supplement request, reschedule...)."""
+        if not db.dossiers.count_documents({"_id": code, "commune": commune}):
+            raise HTTPException(404)
+        return {"dossier_code": code, "action": action}
+
     return app
 
 

@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import time
+from datetime import date, timedelta
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -329,13 +330,41 @@ async def _load_commune_as_officer(
         if rng.random() < 0.85:
             score_plan[i] = _score(rng)
 
+    # The way some dossiers go, drawn up front too: hand-overs before the return; among the
+    # dossiers still open, a supplement request, a refusal and a reschedule with its apology.
+    open_ones = [i for i in range(len(plan)) if i not in to_return]
+    steps: dict[int, list[tuple[str, dict]]] = {}
+    for i in sorted(to_return):
+        if rng.random() < 0.5:
+            officer = return_plan[i]["officer_id"]
+            steps[i] = [("assignment", {"officer_id": officer, "handling_body": "Bộ phận chuyên môn"}),
+                        ("handovers", {"to_body": "Lãnh đạo UBND", "step_working_days": 1}),
+                        ("handovers", {"to_body": "Bộ phận Một cửa", "step_working_days": 0}),
+                        ("result-ready", {})]
+    for i, (action, body) in zip(open_ones, (
+        ("supplement-request", {"missing_items": ["Bản sao giấy tờ tùy thân", "Tờ khai theo mẫu"]}),
+        ("refusal", {"reason": "Thủ tục không thuộc thẩm quyền của UBND cấp xã"}),
+        ("reschedule", {"new_appointment_date": None, "reason": "Cần xác minh thêm thông tin tại địa phương khác"}),
+    )):
+        steps[i] = [(action, body)]
+
     codes: dict[int, str] = {}
+    appointments: dict[int, str | None] = {}
     for i, body in enumerate(plan):
         resp = await client.post(f"{intake}/v1/communes/{commune.code}/dossiers", json=body)
         created = _check(resp, 200, 201)
         codes[i] = created["dossier_code"]
+        appointments[i] = created.get("appointment_at")
         result.dossiers += 1
         result.channels[body["channel"]] = result.channels.get(body["channel"], 0) + 1
+
+    for i, actions in steps.items():
+        for action, body in actions:
+            if action == "reschedule":
+                due = date.fromisoformat(str(appointments.get(i) or date.today().isoformat())[:10])
+                body = {**body, "new_appointment_date": (due + timedelta(days=3)).isoformat()}
+            _check(await client.post(f"{intake}/v1/communes/{commune.code}/dossiers/{codes[i]}/{action}",
+                                     json=body), 200, 201)
 
     for i, body in return_plan.items():
         resp = await client.post(
