@@ -124,12 +124,3 @@ async def test_ballot_of_another_commune_not_found(uow, returned):
     assert uow.ballots_store[ballot.id].status is BallotStatus.OPEN
 
 
-@pytest.mark.asyncio
-async def test_times_kept_to_the_millisecond_like_mongodb(uow, returned):
-    await handlers.on_result_returned(returned(), uow, ttl=TTL, now=NOW.replace(microsecond=123456))
-    ballot = next(iter(uow.ballots_store.values()))
-    assert ballot.opened_at.microsecond == 123000
-    assert uow.events_of("BallotOpened")[0].data.expires_at == ballot.expires_at
-    result = await handlers.submit_ballot(submit(ballot), uow, NOW.replace(microsecond=999999))
-    assert result.submitted_at.microsecond == 999000
-    assert uow.events_of("SurveySubmitted")[0].data.submitted_at == result.submitted_at

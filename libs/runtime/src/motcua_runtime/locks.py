@@ -17,12 +17,18 @@ class KeyedTurns:
         self._users: dict[str, int] = {}
 
     @asynccontextmanager
-    async def turn(self, key: str) -> AsyncIterator[None]:
+    async def turn(self, key: str, wait_seconds: float | None = None) -> AsyncIterator[None]:
+        """Wait for the key's turn (at most ``wait_seconds``: then TimeoutError, which a
+        consumer treats as transient and retries later)."""
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with lock:
+            async with asyncio.timeout(wait_seconds):
+                await lock.acquire()
+            try:
                 yield
+            finally:
+                lock.release()
         finally:
             self._users[key] -= 1
             if not self._users[key]:  # nobody waiting: forget the key (keys are per day)

@@ -1,9 +1,5 @@
 """Stream subscribers: translate a message into a handler call, nothing more."""
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from faststream.nats import NatsBroker
 
 from motcua_contracts import (
@@ -17,37 +13,11 @@ from motcua_contracts import (
     SurveySubmitted,
 )
 from motcua_runtime.consumer import event_subscriber
+from motcua_runtime.locks import KeyedTurns
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.unit_of_work import retry_transient
 
 from motcua_reporting.service_layer import handlers
-
-
-class CommuneTurns:
-    """One counting transaction at a time per commune in this process.
-
-    Every event of a commune increments the same counters documents, and a pull
-    subscriber runs a whole fetched batch concurrently: concurrent transactions on
-    one document fail with WriteConflict, so without this most of a burst is
-    retried over and over. Waiting for a turn is bounded: after ``wait_seconds``
-    the message is nacked (a transient error) and redelivered later, well before
-    JetStream's ack wait runs out. Replicas still meet in write conflicts
-    (one per replica at most); ``retry_transient`` absorbs those.
-    """
-
-    def __init__(self, wait_seconds: float) -> None:
-        self._wait = wait_seconds
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    @asynccontextmanager
-    async def turn(self, commune_code: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(commune_code, asyncio.Lock())
-        async with asyncio.timeout(self._wait):
-            await lock.acquire()
-        try:
-            yield
-        finally:
-            lock.release()
 
 
 def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handlers.UowFactory) -> None:
@@ -56,10 +26,15 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
         ack_wait_seconds=settings.ack_wait_seconds,
         batch_size=settings.pull_batch_size,
     )
-    turns = CommuneTurns(wait_seconds=settings.ack_wait_seconds / 3)
+    # Every event of a commune increments the same counters documents, and a pull
+    # subscriber runs a fetched batch concurrently: a commune's events take turns in this
+    # process (replicas still meet in write conflicts, which retry_transient absorbs).
+    # A turn not given within a third of the ack wait is a transient error: redelivered later.
+    turns = KeyedTurns()
+    wait = settings.ack_wait_seconds / 3
 
     async def count(envelope: Envelope, handler) -> None:
-        async with turns.turn(envelope.commune_code):
+        async with turns.turn(envelope.commune_code, wait_seconds=wait):
             # A fresh unit of work per attempt.
             await retry_transient(lambda: handler(envelope, uow_factory()))
 

@@ -59,12 +59,6 @@ def _is_score(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value in SCORES
 
 
-def stored_precision(moment: datetime) -> datetime:
-    """Times kept to the millisecond, as MongoDB stores them, so the stored ballot, the
-    event and the HTTP answer show the same instant."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 def new_token() -> str:
     """Short unguessable one-time token for the SMS link (11 URL-safe characters)."""
     return secrets.token_urlsafe(8)

@@ -1,6 +1,6 @@
 """HTTP API of the ballots. Translates requests into commands; nothing more."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Callable
 from uuid import UUID
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from motcua_contracts import CommuneCode
 from motcua_runtime.errors import UserFacingError
 from motcua_runtime.unit_of_work import retry_transient
+from motcua_runtime.clock import utc_now
 
 from motcua_survey.adapters.repository import list_ballots
 from motcua_survey.domain.model import (
@@ -108,7 +109,7 @@ def router(uow_factory: Callable[[], handlers.SurveyUnitOfWork], db) -> APIRoute
         status: BallotStatus | None = None,
         limit: int = Query(50, ge=1, le=500),
     ) -> BallotPage:
-        now = datetime.now(UTC)
+        now = utc_now()
         items = await list_ballots(db(), commune_code, now=now, dossier_code=dossier_code, status=status, limit=limit)
         return BallotPage(items=[BallotOut.of(b, now) for b in items])
 
@@ -134,7 +135,7 @@ def router(uow_factory: Callable[[], handlers.SurveyUnitOfWork], db) -> APIRoute
             token=None if staff is not None else body.token,
         )
         try:
-            ballot = await retry_transient(lambda: handlers.submit_ballot(command, uow_factory(), datetime.now(UTC)))
+            ballot = await retry_transient(lambda: handlers.submit_ballot(command, uow_factory(), utc_now()))
         except handlers.BallotNotFound as error:
             raise _not_found() from error
         except AlreadySubmitted as error:

@@ -1,11 +1,12 @@
 """Stream subscribers: translate a message into a handler call, nothing more."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from faststream.nats import NatsBroker
 
 from motcua_contracts import Envelope, ResultReturned
 from motcua_runtime.consumer import event_subscriber
+from motcua_runtime.clock import utc_now
 
 from motcua_survey.service_layer import handlers
 from motcua_survey.settings import SurveySettings
@@ -22,4 +23,4 @@ def register(broker: NatsBroker, settings: SurveySettings, uow_factory: handlers
     @event_subscriber(broker, durable=handlers.CONSUMER_RETURNED, event_type="ResultReturned", version=1,
                       description="Open one satisfaction ballot per returned result", **options)
     async def result_returned(event: Envelope[ResultReturned]) -> None:
-        await handlers.on_result_returned(event, uow_factory(), ttl=ttl, now=datetime.now(UTC))
+        await handlers.on_result_returned(event, uow_factory(), ttl=ttl, now=utc_now())

@@ -11,7 +11,7 @@ import structlog
 from motcua_contracts import BallotOpened, Envelope, ResultReturned, SurveySubmitted, new_envelope
 from motcua_runtime.unit_of_work import UnitOfWork, apply_once
 
-from motcua_survey.domain.model import AlreadySubmitted, Ballot, BallotError, Rating, stored_precision
+from motcua_survey.domain.model import AlreadySubmitted, Ballot, BallotError, Rating
 
 SOURCE = "survey"
 CONSUMER_RETURNED = "survey-result-returned"
@@ -54,7 +54,6 @@ async def on_result_returned(
 ) -> bool:
     """Open the dossier's ballot and announce it, once. Returns False for a duplicate event."""
     returned = envelope.data
-    now = stored_precision(now)
 
     async def effect(u: SurveyUnitOfWork) -> None:
         # Second guard beside the processed mark: the same fact under another event id
@@ -95,7 +94,6 @@ async def on_result_returned(
 
 async def submit_ballot(command: SubmitBallot, uow: SurveyUnitOfWork, now: datetime) -> Ballot:
     rating = Rating(overall=command.overall, factors=dict(command.factors), comment=command.comment)
-    now = stored_precision(now)
     async with uow:
         ballot = await uow.ballots.get(command.commune_code, command.ballot_id)
         if ballot is None or (command.token is not None and not ballot.token_matches(command.token)):
