@@ -22,6 +22,12 @@ from motcua_contracts.events import (
     DossierTransferred,
     DossierWithdrawn,
     EventData,
+    FeedbackAnswered,
+    FeedbackReceived,
+    FollowUpRaised,
+    LetterIssued,
+    MessageFailed,
+    MessageSent,
     ResultReady,
     ResultReturned,
     SurveySubmitted,
@@ -34,7 +40,17 @@ from motcua_contracts.subjects import (
     event_subject,
     event_subject_filter,
 )
-from motcua_contracts.types import Channel, CommuneCode, LifeEvent, ReturnChannel, Timeliness
+from motcua_contracts.types import (
+    Channel,
+    CommuneCode,
+    FeedbackKind,
+    LetterType,
+    LifeEvent,
+    NotifyChannel,
+    ReturnChannel,
+    SurveyChannel,
+    Timeliness,
+)
 
 __all__ = [
     "EVENT_TYPES",
@@ -58,6 +74,16 @@ __all__ = [
     "DossierReceived",
     "Envelope",
     "EventData",
+    "FeedbackAnswered",
+    "FeedbackKind",
+    "FeedbackReceived",
+    "FollowUpRaised",
+    "LetterIssued",
+    "LetterType",
+    "MessageFailed",
+    "MessageSent",
+    "NotifyChannel",
+    "SurveyChannel",
     "LifeEvent",
     "ResultReturned",
     "ReturnChannel",

@@ -11,7 +11,16 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from motcua_contracts.types import Channel, LifeEvent, ReturnChannel, Timeliness
+from motcua_contracts.types import (
+    Channel,
+    FeedbackKind,
+    LetterType,
+    LifeEvent,
+    NotifyChannel,
+    ReturnChannel,
+    SurveyChannel,
+    Timeliness,
+)
 
 
 class EventData(BaseModel):
@@ -23,6 +32,9 @@ class EventData(BaseModel):
     schema_version: ClassVar[int] = 1
     #: The service that owns (publishes) this event.
     owner: ClassVar[str]
+    #: Public events may be given to other systems (catalogue, NATS users, webhooks);
+    #: internal ones serve the services' own work. Neither carries full personal data.
+    public: ClassVar[bool] = True
 
 
 class DossierReceived(EventData):
@@ -54,6 +66,7 @@ class DossierReceived(EventData):
     session_id: UUID | None = Field(default=None, description="Out-of-hours session it was received in, if any.")
     session_date: date | None = Field(default=None, description="Local date of that session.")
     assisted: bool = Field(default=False, description="A volunteer assisted the (online) submission.")
+    received_by: str | None = Field(default=None, description="Officer (user id) who received the dossier.")
 
 
 class ResultReturned(EventData):
@@ -204,12 +217,15 @@ class BallotOpened(EventData):
 
 
 class SurveySubmitted(EventData):
-    """A citizen submitted a satisfaction ballot (SIPAS 5-point scale)."""
+    """A satisfaction answer was recorded (SIPAS 5-point scale): ballot link, kiosk, paper or survey team.
+
+    Carries no citizen identity: an anonymous answer keeps only commune, procedure and officer.
+    """
 
     event_type: ClassVar[str] = "SurveySubmitted"
     owner: ClassVar[str] = "survey"
 
-    ballot_id: UUID
+    ballot_id: UUID = Field(description="Id of the ballot; a kiosk, paper or phone answer gets its own.")
     dossier_id: UUID | None = Field(default=None, description="None for anonymous or paper ballots.")
     dossier_code: str | None = None
     procedure_code: str | None = None
@@ -221,6 +237,122 @@ class SurveySubmitted(EventData):
         description="SIPAS factor scores 1-5 the citizen gave: access, procedure, officer, result, feedback.",
     )
     submitted_at: datetime
+    channel: SurveyChannel = Field(default=SurveyChannel.ONLINE, description="How the answer was collected.")
+    field: str | None = Field(default=None, description="Field (lĩnh vực) of the procedure, if known.")
+    campaign_id: UUID | None = Field(default=None, description="Survey campaign the answer belongs to, if any.")
+    team_id: str | None = Field(default=None, description="Survey team that entered it (paper, phone).")
+    question_set: str | None = Field(
+        default=None, description="Version of the question set, e.g. 'sipas-2025.1', so figures stay comparable."
+    )
+    commitments: dict[str, int] = Field(
+        default_factory=dict,
+        description="Scores 1-5 on the officers' commitments ('5 biết', '3 không', '4 thể hiện'), by key.",
+    )
+    visits: int | None = Field(default=None, ge=1, description="How many times the citizen had to come.")
+    complaint: bool = Field(default=False, description="The citizen ticked a complaint.")
+    anonymous: bool = Field(default=False, description="Stored without the citizen's identity.")
+
+
+class FollowUpRaised(EventData):
+    """A complaint or a very low score raised a follow-up item for the commune leader."""
+
+    event_type: ClassVar[str] = "FollowUpRaised"
+    owner: ClassVar[str] = "survey"
+    public: ClassVar[bool] = False
+
+    follow_up_id: UUID
+    ballot_id: UUID
+    reason: str = Field(description="'complaint' or 'low_score'.")
+    dossier_code: str | None = None
+    procedure_code: str | None = None
+    officer_id: str | None = None
+    raised_at: datetime
+
+
+class FeedbackReceived(EventData):
+    """A citizen or business sent feedback (phản ánh) or a petition (kiến nghị)."""
+
+    event_type: ClassVar[str] = "FeedbackReceived"
+    owner: ClassVar[str] = "survey"
+
+    feedback_id: UUID
+    feedback_code: str = Field(description="Public code the sender uses to follow the item.")
+    kind: FeedbackKind
+    procedure_code: str | None = None
+    officer_id: str | None = None
+    dossier_code: str | None = None
+    received_at: datetime
+    due_at: datetime = Field(description="Reply due, in working days from receipt.")
+
+
+class FeedbackAnswered(EventData):
+    """A feedback item or petition got its reply."""
+
+    event_type: ClassVar[str] = "FeedbackAnswered"
+    owner: ClassVar[str] = "survey"
+
+    feedback_id: UUID
+    feedback_code: str
+    kind: FeedbackKind
+    procedure_code: str | None = None
+    officer_id: str | None = None
+    received_at: datetime
+    due_at: datetime
+    answered_at: datetime
+    on_time: bool = Field(description="Answered on or before due_at.")
+
+
+class LetterIssued(EventData):
+    """Notify issued a letter: apology, congratulation, condolence or thanks."""
+
+    event_type: ClassVar[str] = "LetterIssued"
+    owner: ClassVar[str] = "notify"
+
+    letter_id: UUID
+    letter_type: LetterType
+    channel: NotifyChannel = Field(description="print, email or zalo.")
+    dossier_id: UUID | None = None
+    dossier_code: str | None = None
+    procedure_code: str | None = None
+    life_event: LifeEvent | None = None
+    reason: str = Field(
+        description="Why: 'rescheduled', 'late', 'life_event', 'ballot', 'feedback'."
+    )
+    caused_by_event_id: UUID | None = Field(default=None, description="The event that called for the letter.")
+    issued_at: datetime
+
+
+class MessageSent(EventData):
+    """A message (SMS, email, Zalo) reached its final delivered status."""
+
+    event_type: ClassVar[str] = "MessageSent"
+    owner: ClassVar[str] = "notify"
+    public: ClassVar[bool] = False
+
+    message_id: UUID
+    channel: NotifyChannel
+    purpose: str = Field(description="'receipt', 'result_ready', 'session_reminder', 'letter', 'ballot'.")
+    dossier_id: UUID | None = None
+    dossier_code: str | None = None
+    attempts: int = Field(ge=1)
+    sent_at: datetime
+
+
+class MessageFailed(EventData):
+    """A message ended in permanent failure (after retries, or refused by the provider)."""
+
+    event_type: ClassVar[str] = "MessageFailed"
+    owner: ClassVar[str] = "notify"
+    public: ClassVar[bool] = False
+
+    message_id: UUID
+    channel: NotifyChannel
+    purpose: str
+    dossier_id: UUID | None = None
+    dossier_code: str | None = None
+    attempts: int = Field(ge=1)
+    reason: str
+    failed_at: datetime
 
 
 EVENT_TYPES: dict[tuple[str, int], type[EventData]] = {
@@ -241,6 +373,12 @@ EVENT_TYPES: dict[tuple[str, int], type[EventData]] = {
         ResultReturned,
         BallotOpened,
         SurveySubmitted,
+        FollowUpRaised,
+        FeedbackReceived,
+        FeedbackAnswered,
+        LetterIssued,
+        MessageSent,
+        MessageFailed,
     )
 }
 

@@ -44,3 +44,38 @@ class LifeEvent(StrEnum):
     MARRIAGE = "marriage"
     BIRTH = "birth"
     DEATH = "death"
+
+
+class LetterType(StrEnum):
+    """The letters a friendly commune sends."""
+
+    APOLOGY = "apology"  # thư xin lỗi và hẹn lại ngày trả kết quả
+    CONGRATULATION = "congratulation"  # thư chúc mừng
+    CONDOLENCE = "condolence"  # thư chia buồn
+    THANKS = "thanks"  # thư cảm ơn
+
+
+class NotifyChannel(StrEnum):
+    """How notify delivers a letter or a message."""
+
+    PRINT = "print"  # in và trao tay / gửi bưu điện
+    SMS = "sms"
+    EMAIL = "email"
+    ZALO = "zalo"  # Zalo Official Account
+
+
+class SurveyChannel(StrEnum):
+    """How a satisfaction answer was collected."""
+
+    ONLINE = "online"  # one-time ballot link or QR code
+    KIOSK = "kiosk"  # rating tablet at the counter
+    PAPER = "paper"  # paper ballot entered by a survey team
+    PHONE = "phone"  # phone survey by a survey team
+    IN_PERSON = "in_person"  # interview by a survey team
+
+
+class FeedbackKind(StrEnum):
+    """Phản ánh (feedback about a procedure or an officer) or kiến nghị (petition/proposal)."""
+
+    FEEDBACK = "feedback"
+    PETITION = "petition"
