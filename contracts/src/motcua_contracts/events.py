@@ -92,6 +92,10 @@ class ResultReturned(EventData):
     )
     rescheduled: bool = Field(default=False, description="The appointment was moved with an apology.")
     free_of_charge: bool = Field(default=False, description="Returned at home free of charge (priority group).")
+    processing_working_days: float | None = Field(
+        default=None, ge=0,
+        description="Working days from receipt to return on the commune's calendar, supplement pauses excluded.",
+    )
 
 
 class DossierEvent(EventData):

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from motcua_runtime.errors import install_error_handlers
 
 from motcua_intake.adapters.calendar_store import DEPLOYMENT, CalendarCache
-from motcua_intake.domain.yearly_calendar import default_year
+from motcua_runtime.yearly_calendar import default_year
 from motcua_intake.entrypoints import calendar_http
 
 SETTINGS = SimpleNamespace(utc_offset_hours=7, cutoff_hour=15, appointment_hour=17, holidays=[])

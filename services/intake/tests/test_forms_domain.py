@@ -19,7 +19,7 @@ from motcua_intake.domain.communes import (
     make_profile,
     vietnamese_date,
 )
-from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_runtime.due_dates import WorkingCalendar
 from motcua_intake.domain.forms import FormNotAvailable, FormNumber, UnknownForm
 from motcua_intake.domain.model import Applicant, Dossier
 

@@ -15,7 +15,7 @@ from motcua_intake.adapters.pdf import font_dir, render_pdf
 from motcua_intake.domain import forms
 from motcua_intake.domain.catalogue import find_procedure
 from motcua_intake.domain.communes import default_profile, make_profile
-from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_runtime.due_dates import WorkingCalendar
 from motcua_intake.domain.forms import FormNumber
 from motcua_intake.domain.model import Applicant, Dossier
 from motcua_intake.entrypoints.forms_http import templates

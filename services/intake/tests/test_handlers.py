@@ -6,7 +6,7 @@ import pytest
 
 from motcua_contracts import Channel, ReturnChannel, Timeliness
 from motcua_intake.domain.catalogue import find_procedure
-from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_runtime.due_dates import WorkingCalendar
 from motcua_intake.domain.model import AlreadyReturned, Applicant
 from motcua_intake.service_layer import handlers
 

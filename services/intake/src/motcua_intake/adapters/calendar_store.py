@@ -18,8 +18,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from motcua_intake.domain.due_dates import DEFAULT_OFFICE_HOURS, WorkingCalendar
-from motcua_intake.domain.yearly_calendar import (
+from motcua_runtime.due_dates import DEFAULT_OFFICE_HOURS, WorkingCalendar
+from motcua_runtime.yearly_calendar import (
     CalendarChange,
     ChangeAction,
     DayOff,

@@ -26,7 +26,7 @@ from motcua_contracts import Channel, Timeliness
 
 from motcua_intake.domain.communes import CommuneProfile, vietnamese_date
 from motcua_intake.domain.model import STATUS_VI, Dossier, Status
-from motcua_intake.domain.yearly_calendar import WEEKDAYS_VI
+from motcua_runtime.yearly_calendar import WEEKDAYS_VI
 
 # --------------------------------------------------------------------------- the forms (verify)
 

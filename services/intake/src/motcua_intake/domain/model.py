@@ -20,7 +20,7 @@ from uuid import UUID, uuid4
 from motcua_contracts import Channel, LifeEvent, ReturnChannel, Timeliness
 
 from motcua_intake.domain.catalogue import Procedure
-from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_runtime.due_dates import WorkingCalendar
 
 
 class Status(StrEnum):

@@ -17,7 +17,7 @@ from motcua_intake.adapters.repository import ensure_indexes
 from motcua_intake.adapters.session_store import MongoSessionRepository, ensure_session_indexes
 from motcua_intake.adapters.unit_of_work import MongoIntakeUnitOfWork
 from motcua_intake.domain.catalogue import Procedure
-from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_runtime.due_dates import WorkingCalendar
 from motcua_intake.entrypoints import calendar_http, catalogue_http, http, sessions_http
 from motcua_intake.entrypoints import forms_http, pages
 from motcua_intake.entrypoints.access import ACCESS

@@ -13,8 +13,8 @@ from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 
 from motcua_intake.adapters.calendar_store import CalendarCache, CalendarEditConflict, CalendarStore
-from motcua_intake.domain.due_dates import WorkingCalendar, YearNotInCalendar
-from motcua_intake.domain.yearly_calendar import (
+from motcua_runtime.due_dates import WorkingCalendar, YearNotInCalendar
+from motcua_runtime.yearly_calendar import (
     FIRST_YEAR,
     LAST_YEAR,
     WEEKDAYS_VI,

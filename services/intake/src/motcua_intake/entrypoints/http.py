@@ -25,7 +25,7 @@ from motcua_intake.adapters.repository import (
     received_between,
     record_lookup_failure,
 )
-from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_runtime.due_dates import WorkingCalendar
 from motcua_intake.domain.sessions import SessionClosed
 from motcua_intake.domain.model import (
     STATUS_VI,

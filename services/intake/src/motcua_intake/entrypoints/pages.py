@@ -29,7 +29,7 @@ from motcua_runtime.clock import utc_now
 
 from motcua_intake.adapters.repository import active_with_appointment_before, received_between
 from motcua_intake.adapters.session_store import MongoSessionRepository
-from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_runtime.due_dates import WorkingCalendar
 from motcua_intake.domain.forms import available_forms
 from motcua_intake.domain.model import STATUS_VI, Dossier, PriorityGroup, Status
 from motcua_intake.service_layer.handlers import IntakeUnitOfWork

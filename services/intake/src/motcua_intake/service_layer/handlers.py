@@ -31,7 +31,7 @@ from motcua_contracts import (
 )
 
 from motcua_intake.domain.catalogue import Procedure
-from motcua_intake.domain.due_dates import WorkingCalendar
+from motcua_runtime.due_dates import WorkingCalendar
 from motcua_intake.domain.model import Applicant, Dossier, DossierError, dossier_code
 from motcua_intake.domain.sessions import SessionClosed
 

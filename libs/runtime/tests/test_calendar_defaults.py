@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import holidays
 import pytest
 
-from motcua_intake.domain.due_dates import WorkingCalendar
-from motcua_intake.domain.yearly_calendar import (
+from motcua_runtime.due_dates import WorkingCalendar
+from motcua_runtime.yearly_calendar import (
     DayOffKind,
     YearOutOfRange,
     default_year,

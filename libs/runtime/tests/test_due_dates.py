@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 
 from motcua_contracts import Timeliness
-from motcua_intake.domain.due_dates import WorkingCalendar, YearNotInCalendar
-from motcua_intake.domain.yearly_calendar import default_year
+from motcua_runtime.due_dates import WorkingCalendar, YearNotInCalendar
+from motcua_runtime.yearly_calendar import default_year
 
 VN = timezone(timedelta(hours=7))
 CAL = WorkingCalendar(holidays=frozenset({date(2027, 1, 1), date(2027, 4, 30)}))

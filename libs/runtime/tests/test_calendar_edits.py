@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from motcua_intake.domain.yearly_calendar import (
+from motcua_runtime.yearly_calendar import (
     ChangeAction,
     DayConflict,
     DayNotInYear,
