@@ -15,6 +15,8 @@ object into a handler costs a lot of consumer throughput).
 """
 
 import json
+import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,10 +27,13 @@ from faststream.exceptions import NackMessage, RejectMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
 from motcua_contracts import dead_letter_subject, event_subject_filter
 from motcua_contracts.streams import DEAD_LETTERS, EVENTS
+from motcua_runtime.observability import DEAD_LETTERS as DEAD_LETTERED
+from motcua_runtime.observability import EVENTS_CONSUMED, HANDLER_SECONDS, extract_trace_context, tracer
 
 log = structlog.get_logger("motcua.consumer")
 
@@ -59,36 +64,54 @@ def reliable_consumer_middleware(service: str, *, max_deliver: int, max_delay: f
         async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
             raw = msg.raw_message
             headers = raw.headers or {}
+            metadata = raw.metadata
+            consumer = metadata.consumer or "unknown"
+            event_type = headers.get("Motcua-Event-Type") or "unknown"
             structlog.contextvars.bind_contextvars(
                 commune=headers.get("Motcua-Commune"),
                 correlation_id=headers.get("Motcua-Correlation-Id"),
                 event_id=headers.get("Nats-Msg-Id"),
-                event_type=headers.get("Motcua-Event-Type"),
+                event_type=event_type,
                 dossier_code=headers.get("Motcua-Dossier-Code"),
             )
-            try:
-                result = await call_next(msg)
-                log.info("event.handled", consumer=raw.metadata.consumer)
-                return result
-            except (NackMessage, RejectMessage):
-                raise
-            except Exception as error:
-                metadata = raw.metadata
-                delivered = metadata.num_delivered or 1
-                reason = _poison_reason(error)
-                if reason is None and delivered < max_deliver:
-                    delay = retry_delay(delivered, max_delay)
-                    log.warning("consumer.retry", error=repr(error), delivery=delivered, retry_in=delay)
-                    raise NackMessage(delay=delay) from error
-                if reason is None:
-                    reason = f"gave up after {delivered} deliveries: {error!r}"
-                await self._dead_letter(raw, metadata, reason)
-                log.error("consumer.dead_lettered", reason=reason, subject=raw.subject)
-                raise RejectMessage() from error
-            finally:
-                structlog.contextvars.unbind_contextvars(
-                    "commune", "correlation_id", "event_id", "event_type", "dossier_code"
-                )
+            # The handler continues the trace of the request that committed the event; what it
+            # emits (through its outbox) carries this span's context onwards.
+            span = tracer().start_as_current_span(
+                f"consume {event_type}", context=extract_trace_context(headers), kind=SpanKind.CONSUMER,
+                record_exception=False, set_status_on_exception=False,
+                attributes={"messaging.system": "nats", "messaging.consumer.group.name": consumer,
+                            "messaging.message.id": headers.get("Nats-Msg-Id") or "",
+                            "motcua.delivery": metadata.num_delivered or 1},
+            )
+            started = time.perf_counter()
+            with span:
+                try:
+                    result = await call_next(msg)
+                    HANDLER_SECONDS.labels(service, consumer, event_type).observe(time.perf_counter() - started)
+                    EVENTS_CONSUMED.labels(service, consumer, event_type, "handled").inc()
+                    log.info("event.handled", consumer=consumer)
+                    return result
+                except (NackMessage, RejectMessage):
+                    raise
+                except Exception as error:
+                    delivered = metadata.num_delivered or 1
+                    reason = _poison_reason(error)
+                    if reason is None and delivered < max_deliver:
+                        delay = retry_delay(delivered, max_delay)
+                        EVENTS_CONSUMED.labels(service, consumer, event_type, "retried").inc()
+                        log.warning("consumer.retry", error=repr(error), delivery=delivered, retry_in=delay)
+                        raise NackMessage(delay=delay) from error
+                    if reason is None:
+                        reason = f"gave up after {delivered} deliveries: {error!r}"
+                    await self._dead_letter(raw, metadata, reason)
+                    EVENTS_CONSUMED.labels(service, consumer, event_type, "dead_lettered").inc()
+                    DEAD_LETTERED.labels(service, consumer).inc()
+                    log.error("consumer.dead_lettered", reason=reason, subject=raw.subject)
+                    raise RejectMessage() from error
+                finally:
+                    structlog.contextvars.unbind_contextvars(
+                        "commune", "correlation_id", "event_id", "event_type", "dossier_code"
+                    )
 
         async def _dead_letter(self, raw: Any, metadata: Any, reason: str) -> None:
             consumer = metadata.consumer or "unknown"
@@ -113,6 +136,14 @@ def reliable_consumer_middleware(service: str, *, max_deliver: int, max_delay: f
     return ReliableConsumer
 
 
+#: The durable consumers each broker binds, for the lag metrics (motcua_runtime.service).
+_DURABLES: "weakref.WeakKeyDictionary[NatsBroker, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def durables_of(broker: NatsBroker) -> set[str]:
+    return set(_DURABLES.get(broker, ()))
+
+
 def event_subscriber(
     broker: NatsBroker,
     *,
@@ -132,6 +163,7 @@ def event_subscriber(
     same consumer and share its messages, each delivered to one of them.
     """
     subject = event_subject_filter(event_type, version, commune_code)
+    _DURABLES.setdefault(broker, set()).add(durable)
     config = ConsumerConfig(
         durable_name=durable,
         ack_policy=JsAckPolicy.EXPLICIT,

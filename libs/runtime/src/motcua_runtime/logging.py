@@ -1,7 +1,8 @@
 """structlog set-up: JSON in production, readable in a terminal, personal data masked.
 
 Every line carries whatever is bound in contextvars: commune, dossier code,
-correlation id (bound by the HTTP middleware and by the consumer middleware).
+correlation id (bound by the HTTP middleware and by the consumer middleware), and the
+OpenTelemetry trace and span ids of the request or event being handled.
 """
 
 import logging
@@ -10,6 +11,8 @@ import sys
 from typing import Any
 
 import structlog
+
+from motcua_runtime.observability import add_trace_ids
 
 # Vietnamese citizen ID (CCCD, 12 digits) and old ID (CMND, 9 digits); phones 0xxxxxxxxx or +84xxxxxxxxx.
 _NOT_ALNUM_BEFORE, _NOT_ALNUM_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
@@ -46,6 +49,7 @@ def mask_personal_data(_logger: Any, _method: str, event_dict: dict) -> dict:
 def configure_logging(*, json: bool = True, level: str = "INFO") -> None:
     shared = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,

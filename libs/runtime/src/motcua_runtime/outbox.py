@@ -7,6 +7,18 @@ between commit and publish, the events are still pending and go out after restar
 if it dies between publish and mark, the re-publication is dropped by JetStream's
 duplicate window, and consumers are idempotent anyway. An event is never
 published for a change that was not committed: it does not exist before commit.
+
+The relay publishes a batch (up to ``batch_size`` entries, oldest first) concurrently and
+awaits every acknowledgement before marking the acknowledged ones sent in one update; a
+publication that failed stays pending and is retried (the others of its batch are not
+re-sent, and if they were, JetStream would drop them as duplicates). Order: the messages of a
+batch leave in commit order on one connection, so JetStream stores them in that order unless a
+publication fails and is retried later. No consumer relies on the order of events (each
+durable consumer takes one event type; every handler is idempotent and tolerates an event of
+a dossier it has not seen yet or has already seen a later event of).
+
+The trace context of the request that committed the change is stored with the entry
+(``traceparent`` header) and travels with the message.
 """
 
 import asyncio
@@ -17,12 +29,19 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from opentelemetry.trace import SpanKind
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from motcua_contracts import Envelope
+from motcua_runtime.observability import (
+    EVENTS_PUBLISHED,
+    extract_trace_context,
+    inject_trace_context,
+    tracer,
+)
 
 log = structlog.get_logger("motcua.outbox")
 
@@ -66,7 +85,7 @@ async def stage_events(db: AsyncDatabase, session: AsyncClientSession, envelopes
             "position": index,
             "subject": envelope.subject(),
             "body": envelope.model_dump_json().encode(),
-            "headers": message_headers(envelope),
+            "headers": inject_trace_context(message_headers(envelope)),
             "event_type": envelope.event_type,
             "commune_code": envelope.commune_code,
             "status": PENDING,
@@ -95,6 +114,7 @@ class OutboxRelay:
     ) -> None:
         self._db = db
         self._publish = publish
+        self._service = name
         self._lock_id = f"outbox-relay:{name}"
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self._poll = poll_seconds
@@ -122,22 +142,45 @@ class OutboxRelay:
             return False
 
     async def publish_pending(self) -> int:
-        """Publish pending entries in order; stop at the first failure (order matters)."""
-        sent = 0
-        cursor = self._db[OUTBOX].find({"status": PENDING}).sort([("created_at", ASCENDING), ("position", ASCENDING)]).limit(self._batch)
-        async for entry in cursor:
-            try:
-                await self._publish(entry["subject"], entry["body"], entry["headers"])
-            except Exception as error:  # NATS down, timeout: keep it pending, try later
-                await self._db[OUTBOX].update_one({"_id": entry["_id"]}, {"$inc": {"attempts": 1}})
-                log.warning("outbox.publish_failed", event_id=entry["_id"], error=repr(error))
-                raise
-            await self._db[OUTBOX].update_one(
-                {"_id": entry["_id"]}, {"$set": {"status": SENT, "sent_at": datetime.now(UTC)}}
+        """Publish a batch of pending entries concurrently; mark the acknowledged ones sent.
+
+        Raises the first failure after marking what did get through (the relay backs off)."""
+        entries = await (
+            self._db[OUTBOX].find({"status": PENDING}, {"subject": 1, "body": 1, "headers": 1, "event_type": 1})
+            .sort([("created_at", ASCENDING), ("position", ASCENDING)]).limit(self._batch).to_list()
+        )
+        if not entries:
+            return 0
+        results = await asyncio.gather(*(self._publish_entry(entry) for entry in entries), return_exceptions=True)
+        sent = [entry for entry, result in zip(entries, results, strict=True) if result is None]
+        failed = [(entry, result) for entry, result in zip(entries, results, strict=True) if result is not None]
+        if sent:
+            await self._db[OUTBOX].update_many(
+                {"_id": {"$in": [entry["_id"] for entry in sent]}},
+                {"$set": {"status": SENT, "sent_at": datetime.now(UTC)}},
             )
-            sent += 1
-        self.published += sent
-        return sent
+            for entry in sent:
+                EVENTS_PUBLISHED.labels(self._service, entry.get("event_type") or "unknown").inc()
+        self.published += len(sent)
+        if failed:  # NATS down, timeout: keep them pending, try later
+            await self._db[OUTBOX].update_many(
+                {"_id": {"$in": [entry["_id"] for entry, _ in failed]}}, {"$inc": {"attempts": 1}}
+            )
+            log.warning("outbox.publish_failed", failed=len(failed), sent=len(sent),
+                        event_id=failed[0][0]["_id"], error=repr(failed[0][1]))
+            error = failed[0][1]
+            raise error if isinstance(error, Exception) else RuntimeError(repr(error))
+        return len(sent)
+
+    async def _publish_entry(self, entry: dict) -> None:
+        headers = dict(entry["headers"])
+        with tracer().start_as_current_span(
+            f"publish {entry.get('event_type', '')}", context=extract_trace_context(headers),
+            kind=SpanKind.PRODUCER, attributes={"messaging.system": "nats", "messaging.destination.name": entry["subject"],
+                                                "messaging.message.id": entry["_id"]},
+        ):
+            inject_trace_context(headers)
+            await self._publish(entry["subject"], entry["body"], headers)
 
     async def backlog(self) -> int:
         return await self._db[OUTBOX].count_documents({"status": PENDING})

@@ -9,6 +9,7 @@ function that registers its subscribers and routes against the
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -17,7 +18,8 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from opentelemetry.trace import SpanKind
 from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,11 +27,21 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 
 from motcua_contracts import Envelope, EventData, event_subject_filter
 from motcua_contracts.streams import EVENTS
-from motcua_runtime.auth import AccessPolicy, install_auth
-from motcua_runtime.consumer import reliable_consumer_middleware
+from motcua_runtime.auth import PUBLIC, AccessPolicy, install_auth
+from motcua_runtime.consumer import durables_of, reliable_consumer_middleware
 from motcua_runtime.errors import install_error_handlers
 from motcua_runtime.logging import configure_logging
 from motcua_runtime.mongo import create_mongo_client
+from motcua_runtime.observability import (
+    CONSUMER_ACK_PENDING,
+    CONSUMER_PENDING,
+    HTTP_SECONDS,
+    OUTBOX_BACKLOG,
+    configure_tracing,
+    extract_trace_context,
+    metrics_payload,
+    tracer,
+)
 from motcua_runtime.outbox import OutboxRelay, ensure_outbox_indexes
 from motcua_runtime.settings import ServiceSettings
 
@@ -105,12 +117,15 @@ def build_service_app(
     every route of the app; the docs (/docs, /openapi.json) stay open. ``token_keys``: the
     service holds the token-signing key itself (the identity service) instead of a JWKS URL."""
     configure_logging(json=settings.log_json, level=settings.log_level)
+    configure_tracing(settings.service_name, otlp_endpoint=settings.otlp_endpoint, trace_file=settings.trace_file)
     broker = create_broker(settings)
     document_published_events(broker, publishes)
     infra = Infrastructure(settings=settings, broker=broker)
 
     async def publish(subject: str, body: bytes, headers: dict[str, str]) -> None:
-        await broker.publish(body, subject, headers=headers, stream=EVENTS.name, timeout=5)
+        # nats-py's JetStream publish directly (the relay's bytes need no FastStream encoding);
+        # it raises unless the stream stored the message.
+        await broker.connection.jetstream().publish(subject, body, timeout=5, stream=EVENTS.name, headers=headers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -126,7 +141,8 @@ def build_service_app(
         await broker.start()
         if infra.relay is not None and settings.relay_enabled:
             infra.relay.start()
-        tasks = [asyncio.create_task(_keep_running(job, infra), name=job.__name__) for job in background]
+        tasks = [asyncio.create_task(_keep_running(job, infra), name=job.__name__)
+                 for job in (*background, _sample_metrics)]
         log.info("service.started", service=settings.service_name, database=settings.database)
         try:
             yield
@@ -140,6 +156,11 @@ def build_service_app(
             await infra.mongo.close()
             log.info("service.stopped", service=settings.service_name)
 
+    if access is not None:
+        # Prometheus scrapes without a user's token: the metrics hold no personal data and no
+        # commune codes (labels: service, consumer, event type, route template). Restrict it by
+        # network policy, and/or set MOTCUA_METRICS_TOKEN to require ``Authorization: Bearer``.
+        access.rules.setdefault(("GET", "/metrics"), PUBLIC)
     dependencies = [Depends(access.dependency())] if access is not None else []
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
                   dependencies=dependencies)
@@ -153,9 +174,29 @@ def build_service_app(
         request.state.correlation_id = correlation_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
-        response = await call_next(request)
+        started = time.perf_counter()
+        # A server span per request (continuing a caller's ``traceparent``); the events this
+        # request commits carry its context through the outbox.
+        with tracer().start_as_current_span(
+            request.method, context=extract_trace_context(request.headers), kind=SpanKind.SERVER,
+            attributes={"http.request.method": request.method},
+        ) as span:
+            response = await call_next(request)
+            route = getattr(request.scope.get("route"), "path_format", None) or "unmatched"
+            span.update_name(f"{request.method} {route}")
+            span.set_attribute("http.route", route)
+            span.set_attribute("http.response.status_code", response.status_code)
+        HTTP_SECONDS.labels(settings.service_name, request.method, route, str(response.status_code)).observe(
+            time.perf_counter() - started)
         response.headers["X-Correlation-ID"] = correlation_id
         return response
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        if settings.metrics_token and request.headers.get("authorization") != f"Bearer {settings.metrics_token}":
+            return Response("metrics token required\n", status_code=401, media_type="text/plain")
+        payload, content_type = metrics_payload()
+        return Response(payload, media_type=content_type)
 
     app.include_router(health_router(infra))
 
@@ -177,6 +218,27 @@ async def _keep_running(job: Callable[[Infrastructure], Awaitable[None]], infra:
         except Exception as error:
             log.error("background.failed", job=job.__name__, error=repr(error))
             await asyncio.sleep(5)
+
+
+async def _sample_metrics(infra: Infrastructure) -> None:
+    """Every ``metrics_poll_seconds``: each durable consumer's lag (JetStream consumer info)
+    and the outbox backlog, as gauges."""
+    service = infra.settings.service_name
+    while True:
+        await asyncio.sleep(infra.settings.metrics_poll_seconds)
+        try:
+            js = infra.broker.connection.jetstream()
+            for durable in sorted(durables_of(infra.broker)):
+                info = await js.consumer_info(EVENTS.name, durable, timeout=2)
+                CONSUMER_PENDING.labels(service, durable).set(info.num_pending or 0)
+                CONSUMER_ACK_PENDING.labels(service, durable).set(info.num_ack_pending or 0)
+        except Exception as error:  # NATS away: keep the last values, try again
+            log.debug("metrics.consumer_info_failed", error=repr(error))
+        if infra.relay is not None:
+            try:
+                OUTBOX_BACKLOG.labels(service).set(await infra.relay.backlog())
+            except Exception as error:
+                log.debug("metrics.outbox_backlog_failed", error=repr(error))
 
 
 def health_router(infra: Infrastructure) -> APIRouter:

@@ -11,10 +11,10 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SHARED_FALLBACKS = {"mongodb_uri": "MONGODB_URI", "nats_url": "NATS_URL"}
-#: Token verification is the same for every service of a deployment: one set of shared names.
+#: Token verification and telemetry are the same for every service of a deployment: one set of shared names.
 _SHARED_AUTH = {
     name: f"MOTCUA_{name.upper()}"
-    for name in ("auth_jwks_url", "auth_issuer", "auth_audience", "auth_roles_claim", "auth_communes_claim",
+    for name in ("otlp_endpoint", "trace_file", "metrics_token", "auth_jwks_url", "auth_issuer", "auth_audience", "auth_roles_claim", "auth_communes_claim",
                  "auth_district_claim", "auth_name_claim", "auth_sign_in_url", "auth_leeway_seconds")
 }
 
@@ -38,6 +38,16 @@ class ServiceSettings(BaseSettings):
     #: How long a consumer may hold a message before JetStream redelivers it.
     ack_wait_seconds: float = 30.0
     pull_batch_size: int = 32
+
+    # Observability (motcua_runtime.observability). Shared names: MOTCUA_OTLP_ENDPOINT, ...
+    #: OTLP/HTTP collector for traces (also read from OTEL_EXPORTER_OTLP_ENDPOINT). Empty: no export.
+    otlp_endpoint: str = ""
+    #: Append every finished span as a JSON line to this file (tests, debugging). Empty: off.
+    trace_file: str = ""
+    #: When set, ``GET /metrics`` requires ``Authorization: Bearer <token>``.
+    metrics_token: str = ""
+    #: How often consumer lag and outbox backlog are read for the metrics.
+    metrics_poll_seconds: float = 5.0
 
     # Access control (motcua_runtime.auth). Shared names, no service prefix: MOTCUA_AUTH_JWKS_URL, ...
     #: JWKS of the identity provider (the built-in identity service, or e.g. Keycloak's
