@@ -120,7 +120,7 @@ async def test_demo_accounts_cover_every_role_and_are_seeded_once():
     store = FakeUsers()
     created = await handlers.seed_demo_users(store, ["26041", "15667"], "motcua-demo")
     assert {"quantri", "giamsat", "canbo.26041", "lanhdao.15667", "khaosat.26041"} <= set(created)
-    assert {r for u in store.users.values() for r in u.roles} == set(Role)
+    assert {r for u in store.users.values() for r in u.roles} == set(Role) - {Role.SERVICE}  # people only
     assert await handlers.seed_demo_users(store, ["26041", "15667"], "motcua-demo") == []
 
 
@@ -130,3 +130,17 @@ def test_the_signing_key_is_generated_once_and_kept(tmp_path):
     assert first.kid == again.kid and (tmp_path / "signing-key.pem").stat().st_mode & 0o077 == 0
     configured = load_signing_key(KEY.pem().decode(), "", str(tmp_path))
     assert configured.kid == KEY.kid and configured.jwks()["keys"][0]["alg"] == "RS256"
+
+
+def test_a_service_client_gets_a_service_token_only_with_its_secret():
+    clients = {"notify": "s3cret-of-notify"}
+    assert handlers.authenticate_client(clients, "notify", "s3cret-of-notify") == "notify"
+    for client_id, secret in (("notify", "wrong"), ("reporting", "s3cret-of-notify"), ("notify", "")):
+        with pytest.raises(handlers.WrongCredentials):
+            handlers.authenticate_client(clients, client_id, secret)
+
+
+async def test_people_cannot_hold_the_service_role():
+    with pytest.raises(InvalidUser):
+        await handlers.create_user(FakeUsers(), username="mao.danh", display_name="x", password="mat-khau-dai",
+                                   roles=["service"], communes=["*"])

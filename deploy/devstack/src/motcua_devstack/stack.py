@@ -308,6 +308,7 @@ class Stack:
             ports[spec.name] = _pick_port(ports_dir, spec.name, avoid=sorted(taken))
             taken.add(ports[spec.name])
         self.auth_env = self._auth_env(ports.get("identity"))
+        self.auth_env.update(self._service_clients_env(ports))
         for spec in self.specs:
             port = ports[spec.name]
             svc = ServiceProcess(
@@ -346,6 +347,21 @@ class Stack:
             "IDENTITY_DEMO_PASSWORD": DEMO_PASSWORD,
             "IDENTITY_DEMO_COMMUNES": json.dumps([c.code for c in DEMO_COMMUNES]),
         }
+
+    def _service_clients_env(self, ports: Mapping[str, int]) -> dict[str, str]:
+        """Notify asks intake for a citizen's contact with a service account (client credentials
+        at the identity service): its secret is generated once under the data dir."""
+        if "identity" not in ports:
+            return {}
+        secret_file = self.data_dir / "identity" / "client-notify.secret"
+        _create_master_key_once(secret_file)  # 96 random bytes, base64, owner-only: a fine secret too
+        secret = secret_file.read_text().strip()
+        env = {"IDENTITY_SERVICE_CLIENTS": json.dumps({"notify": secret}),
+               "NOTIFY_SERVICE_CLIENT_ID": "notify", "NOTIFY_SERVICE_CLIENT_SECRET": secret,
+               "NOTIFY_IDENTITY_URL": f"http://{LOOPBACK}:{ports['identity']}"}
+        if "intake" in ports:
+            env["NOTIFY_INTAKE_URL"] = f"http://{LOOPBACK}:{ports['intake']}"
+        return env
 
     # ---------------------------------------------------------------------- stop
     def stop(self) -> None:

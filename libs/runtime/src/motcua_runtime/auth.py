@@ -12,7 +12,8 @@ Roles (the values of the roles claim):
 - ``commune_leader`` — the same, plus the commune's own settings (profile, procedure overrides);
 - ``district_overseer`` — reads every commune of the deployment, never writes;
 - ``administrator`` — deployment-wide settings: catalogue, calendar, templates, users;
-- ``survey_team_member`` — enters satisfaction ballots for its communes.
+- ``survey_team_member`` — enters satisfaction ballots for its communes;
+- ``service`` — another service of the deployment (client credentials), on internal endpoints only.
 
 A citizen has no account: the citizen endpoints are public and prove ownership otherwise
 (dossier code plus phone digits, the ballot's own token).
@@ -35,6 +36,7 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 
+from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 
 log = structlog.get_logger("motcua.auth")
@@ -49,6 +51,9 @@ class Role(StrEnum):
     DISTRICT_OVERSEER = "district_overseer"
     ADMINISTRATOR = "administrator"
     SURVEY_TEAM_MEMBER = "survey_team_member"
+    #: A system account (client credentials at the identity service, e.g. ``svc:notify``): only
+    #: the internal endpoints that name this role; never a person's role.
+    SERVICE = "service"
 
 
 #: Roles that work on a commune's dossiers (read and write, within their communes).
@@ -325,6 +330,12 @@ def admin() -> Rule:
     return Rule("admin", True, frozenset({Role.ADMINISTRATOR}))
 
 
+def roles(*names: str) -> Rule:
+    """Any caller holding one of ``names``, whatever its communes (e.g. ``roles(Role.SERVICE)``
+    for the internal endpoints other services call). The endpoint narrows further if needed."""
+    return Rule("roles", False, frozenset(names))
+
+
 def admin_or_commune(*, roles: Iterable[str] = (Role.COMMUNE_LEADER,)) -> Rule:
     """A commune's own settings: an administrator, or ``roles`` of that commune."""
     return Rule("admin_or_commune", True, frozenset(roles))
@@ -373,6 +384,10 @@ async def enforce(rule: Rule, request: Request) -> Principal | None:
             log.warning("access.denied", subject=principal.subject, scope="district")
             raise forbidden("Chỉ cán bộ của huyện được xem số liệu của mọi xã/phường.",
                             "Only district staff may read the figures of every commune.")
+    elif rule.kind == "roles":
+        if not principal.has_role(*rule.roles):
+            log.warning("access.denied", subject=principal.subject, scope="roles", needs=sorted(rule.roles))
+            raise _missing_role(rule.roles)
     elif rule.kind == "admin":
         if not principal.has_role(Role.ADMINISTRATOR):
             log.warning("access.denied", subject=principal.subject, scope="admin")
@@ -435,16 +450,93 @@ class AccessPolicy:
                 log.error("access.no_rule", method=request.method, path=path)
                 raise forbidden("Chức năng này chưa được cấu hình quyền truy cập.",
                                 "This function has no access rule configured.")
-            await enforce(rule, request)
+            try:
+                await enforce(rule, request)
+            except UserFacingError as error:
+                # A refusal (403), or a token that is present but not valid (forged, of another
+                # deployment, expired): an attempt worth a trace. No token at all is not.
+                if error.status == 403 or (error.status == 401 and token_of(request) is not None):
+                    await record_denial(request, error.status, error.code)
+                raise
+            except SignInRequired:
+                if token_of(request) is not None:
+                    await record_denial(request, 401, "not_signed_in")
+                raise
 
         return access_guard
 
 
-def install_auth(app, settings: Any, keys: Callable[[str], Any] | None = None) -> None:
-    """Keep the verifier and its configuration on ``app.state`` for the dependencies above."""
+# --------------------------------------------------------------------------- denials: an audit trace
+
+#: The collection, in every service's own database, that keeps refused attempts (append-only).
+ACCESS_DENIALS = "access_denials"
+
+
+async def record_denial(request: Request, status: int, code: str) -> None:
+    """Keep a trace of a refused attempt: a structured log line ``access.denial`` and a document
+    in the service's ``access_denials`` collection (who, what, which commune, when). Never fails
+    the request: a trace that cannot be written is logged instead."""
+    state = request.state
+    if getattr(state, "denial_recorded", False):
+        return
+    state.denial_recorded = True
+    principal: Principal | None = getattr(state, "principal", None)
+    route = request.scope.get("route")
+    entry = {
+        "at": utc_now(),
+        "service": getattr(request.app.state, "service_name", None),
+        "status": status,
+        "code": code,
+        "method": request.method,
+        "route": getattr(route, "path_format", None),
+        "path": request.url.path,
+        "path_params": {k: str(v)[:200] for k, v in request.path_params.items()},
+        "commune_code": request.path_params.get("commune_code"),
+        "subject": principal.subject if principal else None,
+        "roles": sorted(principal.roles) if principal else [],
+        "communes": list(principal.communes) if principal else [],
+        "token_presented": token_of(request) is not None,
+        "client_ip": request.client.host if request.client else None,
+        "correlation_id": getattr(state, "correlation_id", None),
+    }
+    log.warning("access.denial", **{k: v for k, v in entry.items() if k not in ("at", "path_params")})
+    database = getattr(request.app.state, "denials_db", None)
+    db = database() if callable(database) else None
+    if db is None:
+        return
+    try:
+        await db[ACCESS_DENIALS].insert_one(entry)
+    except Exception as error:  # the refusal stands; only its stored trace is missing
+        log.error("access.denial_not_recorded", error=repr(error))
+
+
+def install_auth(app, settings: Any, keys: Callable[[str], Any] | None = None,
+                 denials: Callable[[], Any] | None = None) -> None:
+    """Keep the verifier and its configuration on ``app.state`` for the dependencies above.
+
+    ``denials`` gives the service's database, where refused attempts are kept (``access_denials``):
+    403s and invalid tokens from the access table, and 404s of a signed-in caller on a route
+    with parameters (guessing another commune's dossier codes or ids)."""
     config = AuthConfig.of(settings)
     app.state.auth_config = config
     app.state.token_verifier = TokenVerifier(config, keys=keys)
+    app.state.denials_db = denials
+    app.state.service_name = getattr(settings, "service_name", None)
+
+    @app.middleware("http")
+    async def trace_guesses(request: Request, call_next):
+        response = await call_next(request)
+        if response.status_code in (403, 404):
+            route = request.scope.get("route")
+            template = getattr(route, "path_format", None) or ""
+            principal = getattr(request.state, "principal", None)
+            # A signed-in caller asking for something of a commune (or by id) that is not there
+            # or not theirs: one of the "guesses" the issue wants traced. Refusals by the access
+            # table are recorded already (once per request).
+            if principal is not None and "{" in template:
+                await record_denial(request, response.status_code,
+                                    "not_found" if response.status_code == 404 else "forbidden")
+        return response
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, error: SignInRequired) -> RedirectResponse:

@@ -166,7 +166,9 @@ def build_service_app(
                   dependencies=dependencies)
     app.state.infra = infra
     install_error_handlers(app)
-    install_auth(app, settings, keys=token_keys)
+    # Refused attempts (403, invalid tokens, a signed-in caller's 404 on a parameterised route)
+    # leave a trace in this service's own ``access_denials`` collection.
+    install_auth(app, settings, keys=token_keys, denials=lambda: infra.db)
 
     @app.middleware("http")
     async def correlation(request: Request, call_next):

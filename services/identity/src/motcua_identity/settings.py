@@ -1,4 +1,4 @@
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from motcua_runtime.settings import ServiceSettings
@@ -26,6 +26,15 @@ class IdentitySettings(ServiceSettings):
     seed_demo_users: bool = False
     demo_password: str = "motcua-demo"
     demo_communes: list[str] = ["26041", "15667", "26032", "29884"]
+    #: System accounts for other services (OAuth 2 client credentials): ``{"notify": "<secret>"}``
+    #: as JSON in ``IDENTITY_SERVICE_CLIENTS``. Their tokens carry the role ``service`` and
+    #: every commune, and open only the internal endpoints that name that role.
+    service_clients: dict[str, SecretStr] = {}
+    #: Service tokens are short: a client asks again shortly before expiry.
+    service_token_ttl_seconds: int = Field(default=3600, ge=60)
+    #: Failed sign-ins per username and address allowed in ``sign_in_window_seconds`` before 429.
+    sign_in_max_failures: int = Field(default=5, ge=1)
+    sign_in_window_seconds: int = Field(default=15 * 60, ge=10)
 
     @model_validator(mode="after")
     def _issuer(self) -> "IdentitySettings":

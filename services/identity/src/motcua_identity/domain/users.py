@@ -50,7 +50,8 @@ def check_account(username: str, roles: list[str] | tuple[str, ...], communes: l
     if not USERNAME.match(username):
         raise InvalidUser("Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch (2–64 ký tự).",
                           "A username is 2-64 lowercase letters, digits, dots, dashes or underscores.")
-    unknown = [r for r in roles if r not in set(Role)]
+    # ``service`` is for system accounts (client credentials), never a person's account.
+    unknown = [r for r in roles if r not in set(Role) or r == Role.SERVICE]
     if not roles or unknown:
         raise InvalidUser(f"Vai trò không hợp lệ: {', '.join(unknown) or '(không có)'}.",
                           f"Unknown or missing roles: {', '.join(unknown) or '(none)'}.")

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from motcua_runtime.service import Infrastructure, build_service_app
 
+from motcua_identity.adapters.sign_in_limits import SignInLimiter, ensure_sign_in_indexes
 from motcua_identity.adapters.signing_key import load_signing_key
 from motcua_identity.adapters.user_store import MongoUserStore
 from motcua_identity.entrypoints import http, pages
@@ -27,10 +28,14 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         def users() -> MongoUserStore:
             return MongoUserStore(infra.db)
 
-        app.include_router(http.router(users, issuer))
-        app.include_router(pages.router(users, issuer, settings))
+        def limiter() -> SignInLimiter:
+            return SignInLimiter(infra.db, settings.sign_in_max_failures, settings.sign_in_window_seconds)
+
+        app.include_router(http.router(users, issuer, settings, limiter))
+        app.include_router(pages.router(users, issuer, settings, limiter))
 
     async def on_startup(infra: Infrastructure) -> None:
+        await ensure_sign_in_indexes(infra.db, settings.sign_in_window_seconds)
         if settings.seed_demo_users:
             created = await handlers.seed_demo_users(MongoUserStore(infra.db), settings.demo_communes,
                                                      settings.demo_password)

@@ -16,6 +16,7 @@ from jinja2 import Environment, select_autoescape
 from motcua_runtime.auth import TOKEN_COOKIE, current_principal
 from motcua_runtime.clock import utc_now
 
+from motcua_identity.adapters.sign_in_limits import SignInLimiter, limit_key, too_many_attempts_message
 from motcua_identity.domain.users import ROLE_VI
 from motcua_identity.service_layer import handlers
 
@@ -59,6 +60,7 @@ button{margin-top:1.2rem;padding:.6rem 1.2rem;font-size:1rem;background:#a31d1d;
 _SIGN_IN = _env.from_string(_LAYOUT.replace("{% block body %}{% endblock %}", """
 <h1>{{ t.title }}</h1><p>{{ t.app }}</p>
 {% if wrong %}<p class="error" role="alert">{{ t.wrong }}</p>{% endif %}
+{% if blocked %}<p class="error" role="alert">{{ blocked }}</p>{% endif %}
 <form method="post" action="/dang-nhap">
 <input type="hidden" name="next" value="{{ next }}">
 <label for="username">{{ t.username }}</label>
@@ -101,7 +103,8 @@ def _html(body: str, lang: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store", "Content-Language": lang})
 
 
-def router(users: Callable[[], handlers.UserStore], issuer: handlers.TokenIssuer, settings) -> APIRouter:
+def router(users: Callable[[], handlers.UserStore], issuer: handlers.TokenIssuer, settings,
+           limiter: Callable[[], SignInLimiter] | None = None) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
     @pages.get("/")
@@ -118,9 +121,17 @@ def router(users: Callable[[], handlers.UserStore], issuer: handlers.TokenIssuer
         lang = language(request)
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
         username, password, target = form.get("username", ""), form.get("password", ""), form.get("next", "")
+        now = utc_now()
+        key = limit_key(username, request.client.host if request.client else None)
+        if limiter is not None and await limiter().blocked(key, now):
+            vi, en = too_many_attempts_message(settings.sign_in_window_seconds)
+            return _html(_SIGN_IN.render(t=TEXTS[lang], next=target, username=username[:64], wrong=False,
+                                         blocked=vi if lang == "vi" else en), lang, 429)
         try:
             user = await handlers.authenticate(users(), username[:64], password[:200])
         except handlers.WrongCredentials:
+            if limiter is not None:
+                await limiter().failed(key, now)
             return _html(_SIGN_IN.render(t=TEXTS[lang], next=target, username=username[:64], wrong=True), lang, 401)
         token, ttl = handlers.issue_token(user, issuer, utc_now())
         response = RedirectResponse(safe_return(target, request, settings.allowed_return_hosts), status_code=303)

@@ -1,6 +1,8 @@
 """Use cases of the identity service: sign in, issue a token, manage accounts."""
 
+import hmac
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -17,7 +19,7 @@ from motcua_identity.domain.users import (
 )
 
 __all__ = ["UserStore", "TokenIssuer", "WrongCredentials", "UserExists", "UserNotFound", "authenticate",
-           "issue_token", "create_user", "update_user", "seed_demo_users"]
+           "issue_token", "authenticate_client", "issue_service_token", "create_user", "update_user", "seed_demo_users"]
 
 
 class UserStore(Protocol):
@@ -76,6 +78,41 @@ def issue_token(user: User, issuer: TokenIssuer, now: datetime) -> tuple[str, in
     if user.district:
         claims["district"] = user.district
     return issuer.key.sign(claims), int(issuer.ttl.total_seconds())
+
+
+SERVICE_SUBJECT_PREFIX = "svc:"
+
+
+def authenticate_client(clients: Mapping[str, str], client_id: str, client_secret: str) -> str:
+    """The client's name when ``client_secret`` is its configured secret (compared in constant
+    time); :class:`WrongCredentials` otherwise."""
+    expected = clients.get(client_id)
+    # Compare against something even for an unknown client: the answer takes as long.
+    ok = hmac.compare_digest((expected or "\0" * 32).encode(), client_secret.encode())
+    if expected is None or not expected or not ok:
+        raise WrongCredentials()
+    return client_id
+
+
+def issue_service_token(client_id: str, issuer: TokenIssuer, now: datetime, ttl: timedelta) -> tuple[str, int]:
+    """A token for another service of the deployment: subject ``svc:<name>``, role ``service``,
+    every commune (``*``). Internal endpoints accept it; no person's endpoint does."""
+    expires = now + ttl
+    claims = {
+        "iss": issuer.issuer,
+        "aud": issuer.audience,
+        "sub": SERVICE_SUBJECT_PREFIX + client_id,
+        "preferred_username": SERVICE_SUBJECT_PREFIX + client_id,
+        "name": f"Dịch vụ {client_id}",
+        "realm_access": {"roles": ["service"]},
+        "communes": ["*"],
+        "client_id": client_id,
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    return issuer.key.sign(claims), int(ttl.total_seconds())
 
 
 async def create_user(users: UserStore, *, username: str, display_name: str, password: str, roles: list[str],

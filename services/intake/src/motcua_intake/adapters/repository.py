@@ -35,7 +35,7 @@ LOOKUP_FAILURES = "lookup_failures"
 LOOKUP_WINDOW_SECONDS = 15 * 60
 LOOKUP_MAX_FAILURES = 5
 #: The applicant's fields stored encrypted. The name stays in clear: officers search by it.
-PERSONAL_FIELDS = ("id_number", "phone", "address")
+PERSONAL_FIELDS = ("id_number", "phone", "address", "email")
 
 
 class PersonalDataStillEncrypted(TypeError):
@@ -104,6 +104,12 @@ def to_document(dossier: Dossier) -> dict:
         "assisted_by": dossier.assisted_by,
         "session_id": dossier.session_id,
         "session_date": dossier.session_date.isoformat() if dossier.session_date else None,
+        "received_by": dossier.received_by,
+        "opted_out": dossier.opted_out,
+        "opted_out_at": dossier.opted_out_at,
+        "anonymised_at": dossier.anonymised_at,
+        # The legal basis of each use, kept with the dossier (it changes with an opt-out).
+        "legal_basis": dossier.legal_basis(),
         **({"idempotency_key": dossier.idempotency_key} if dossier.idempotency_key else {}),
     }
 
@@ -147,6 +153,10 @@ def from_document(doc: dict) -> Dossier:
         idempotency_key=doc.get("idempotency_key"),
         session_id=doc.get("session_id"),
         session_date=date.fromisoformat(doc["session_date"]) if doc.get("session_date") else None,
+        received_by=doc.get("received_by"),
+        opted_out=doc.get("opted_out", False),
+        opted_out_at=doc.get("opted_out_at"),
+        anonymised_at=doc.get("anonymised_at"),
     )
 
 
@@ -190,6 +200,10 @@ class MongoDossierRepository:
 
     async def get(self, commune_code: str, code: str) -> Dossier | None:
         doc = await self._db[DOSSIERS].find_one({"commune_code": commune_code, "code": code}, session=self._session)
+        return await from_stored_document(doc, self._encrypter) if doc else None
+
+    async def get_by_id(self, dossier_id) -> Dossier | None:
+        doc = await self._db[DOSSIERS].find_one({"_id": dossier_id}, session=self._session)
         return await from_stored_document(doc, self._encrypter) if doc else None
 
     async def get_by_idempotency_key(self, commune_code: str, key: str) -> Dossier | None:

@@ -111,6 +111,8 @@ class Applicant:
     phone: str | None = None
     address: str | None = None
     priority_group: PriorityGroup | None = None
+    #: Optional, for results and letters by e-mail; encrypted at rest like the phone.
+    email: str | None = None
 
     def masked_name(self) -> str:
         return " ".join(word[0] + "*" * (len(word) - 1) for word in self.full_name.split())
@@ -184,10 +186,58 @@ class Dossier:
     idempotency_key: str | None = None
     session_id: UUID | None = None
     session_date: date | None = None
+    #: The signed-in officer who received it (token subject); None for older dossiers.
+    received_by: str | None = None
+    #: The citizen asked for no more non-mandatory messages (letters, SMS) about this dossier.
+    opted_out: bool = False
+    opted_out_at: datetime | None = None
+    #: When the applicant's personal fields were erased after the retention period.
+    anonymised_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.due_at is None:
             self.due_at = self.appointment_at
+
+    def legal_basis(self) -> dict[str, str | None]:
+        """Why each use of the applicant's data is lawful (Decree 13/2023, art. 17): handling the
+        dossier is a legal obligation of the commune; letters and SMS beyond it need consent,
+        given (or not) at the counter, and end when the citizen opts out."""
+        return {
+            "procedure": "legal_obligation",
+            "letters": "consent" if self.consent_letters and not self.opted_out else None,
+            "sms": "consent" if self.consent_sms and not self.opted_out else None,
+        }
+
+    def opt_out(self, at: datetime) -> bool:
+        """The citizen withdraws consent to non-mandatory messages; False if already done."""
+        if self.opted_out:
+            return False
+        self.opted_out, self.opted_out_at = True, at
+        return True
+
+    @property
+    def closed_on(self) -> datetime | None:
+        """When the dossier ended (returned, refused, withdrawn, transferred); None while active."""
+        if self.is_active:
+            return None
+        return self.returned_at or self.closed_at
+
+    def anonymise(self, at: datetime) -> None:
+        """Erase the applicant's personal data after the retention period. What statistics need
+        (procedure, dates, channel, timeliness, commune) stays; the name keeps its initials only."""
+        self.applicant = Applicant(full_name=self.applicant.masked_name() or "—")
+        self.assisted_by = None
+        self.anonymised_at = at
+
+    def processing_working_days(self, calendar: WorkingCalendar) -> float | None:
+        """Working days from receipt to return on the commune's calendar, without the days the
+        clock was paused for a supplement (requested → supplemented)."""
+        if self.returned_at is None:
+            return None
+        days = calendar.processing_working_days(self.received_at, self.returned_at)
+        if self.supplement_requested_at is not None and self.supplemented_at is not None:
+            days -= max(0, calendar.working_days_between(self.supplement_requested_at, self.supplemented_at))
+        return float(max(0, days))
 
     @property
     def life_event(self) -> LifeEvent | None:

@@ -6,7 +6,17 @@ officers and leaders (district overseers read it); deployment settings (catalogu
 operations) to administrators; citizens use the lookup, which proves ownership itself.
 """
 
-from motcua_runtime.auth import PUBLIC, SIGNED_IN, AccessPolicy, admin, admin_or_commune, commune
+from motcua_runtime.auth import (
+    PUBLIC,
+    SIGNED_IN,
+    AccessPolicy,
+    Role,
+    admin,
+    admin_or_commune,
+    commune,
+    district,
+    roles,
+)
 
 READ = commune(write=False)
 WRITE = commune(write=True)
@@ -23,6 +33,13 @@ ACCESS = AccessPolicy({
     ("GET", DOSSIERS): READ,
     ("GET", DOSSIERS + "/{dossier_code}"): READ,
     **{("POST", f"{DOSSIERS}/{{dossier_code}}/{action}"): WRITE for action in DOSSIER_ACTIONS},
+    # The applicant's personal data, decrypted: staff of the commune (overseers read); logged.
+    ("GET", DOSSIERS + "/{dossier_code}/applicant"): READ,
+    # Another service (client credentials, role "service") fetching a citizen's contact; logged.
+    ("GET", "/v1/internal/dossiers/{dossier_id}/contact"): roles(Role.SERVICE),
+    # The personal-data access log: the commune leader reviews it; the overseer reads all.
+    ("GET", "/v1/communes/{commune_code}/personal-data-access"): commune(write=False, roles={Role.COMMUNE_LEADER}),
+    ("GET", "/v1/personal-data-access"): district(),
     ("GET", DOSSIERS + "/{dossier_code}/forms"): READ,
     ("GET", DOSSIERS + "/{dossier_code}/forms/{form}.html"): READ,
     ("GET", DOSSIERS + "/{dossier_code}/forms/{form}.pdf"): READ,
@@ -52,6 +69,7 @@ ACCESS = AccessPolicy({
     ("POST", "/v1/deadline-scan"): admin(),
     # Citizens: no account; the lookup asks for the code and phone digits (and is rate limited).
     ("GET", "/v1/public/dossiers/{dossier_code}/status"): PUBLIC,
+    ("POST", "/v1/public/dossiers/{dossier_code}/opt-out"): PUBLIC,
     ("GET", "/tra-cuu"): PUBLIC,
     # The fonts printed forms embed: not data.
     ("GET", "/v1/forms/fonts/{name}"): PUBLIC,

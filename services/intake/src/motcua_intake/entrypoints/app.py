@@ -19,7 +19,8 @@ from motcua_intake.adapters.unit_of_work import MongoIntakeUnitOfWork
 from motcua_intake.domain.catalogue import Procedure
 from motcua_runtime.due_dates import WorkingCalendar
 from motcua_intake.entrypoints import calendar_http, catalogue_http, http, sessions_http
-from motcua_intake.entrypoints import forms_http, pages
+from motcua_intake.adapters.audit import ensure_audit_indexes
+from motcua_intake.entrypoints import forms_http, pages, privacy_http
 from motcua_intake.entrypoints.access import ACCESS
 from motcua_intake.service_layer import handlers
 from motcua_intake.settings import IntakeSettings
@@ -53,6 +54,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         app.include_router(catalogue_http.router(lambda: infra.db))
         pages.install(app, uow_factory, current_calendar, lambda: infra.db)  # counter and lookup pages, /static
         app.include_router(forms_http.router(lambda: infra.db, settings))  # forms 01–06, commune letterhead
+        # Personal data read on the record: applicant, contact for notify, access log, opt-out.
+        app.include_router(privacy_http.router(lambda: infra.db, settings.utc_offset_hours))
 
     async def deadline_scanner(infra: Infrastructure) -> None:
         while True:
@@ -66,6 +69,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         # Personal data is encrypted at rest; intake refuses to start without its key.
         infra.extras["encrypter"] = await install_field_encryption(infra.db, settings)
         await ensure_indexes(infra.db)
+        await ensure_audit_indexes(infra.db)
         await ensure_session_indexes(infra.db)
         await ensure_calendar_indexes(infra.db)
         await ensure_catalogue_indexes(infra.db)

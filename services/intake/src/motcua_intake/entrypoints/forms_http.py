@@ -27,6 +27,10 @@ from motcua_intake.adapters.pdf import font_dir, render_pdf
 from motcua_intake.adapters.repository import MongoDossierRepository
 from motcua_intake.domain import forms
 from motcua_intake.domain.communes import InvalidProfile, make_profile, profile_fields
+from motcua_intake.entrypoints.privacy_http import Purpose, audit_reads
+
+#: What a printed form shows of the applicant (ID number and phone masked).
+FORM_FIELDS = ("full_name", "address")
 
 log = structlog.get_logger("motcua.intake.forms")
 
@@ -228,8 +232,11 @@ def router(db: Callable[[], object], settings) -> APIRouter:
         request: Request, commune_code: CommunePath, dossier_code: str,
         form: Annotated[str, Path(description="01, 02, 03, 04 or 05")],
         reschedule: Annotated[int | None, Query(ge=1, description="Form 04: which reschedule (1 = first)")] = None,
+        purpose: Purpose = None,
     ) -> HTMLResponse:
         dossier, profile, document = await document_of(commune_code, dossier_code, form, reschedule)
+        # The form shows the applicant's name and address: a read of personal data, on the record.
+        await audit_reads(request, db(), [dossier], action="print_form", purpose=purpose, fields=FORM_FIELDS)
         available = forms.available_forms(dossier)
         suffix = f"?reschedule={reschedule}" if reschedule else ""
         html = env.get_template("document.html").render(
@@ -250,11 +257,13 @@ def router(db: Callable[[], object], settings) -> APIRouter:
                         404: {"description": "No such dossier or form"},
                         409: {"description": "The form does not exist in the dossier's state"}})
     async def form_pdf(
-        commune_code: CommunePath, dossier_code: str,
+        request: Request, commune_code: CommunePath, dossier_code: str,
         form: Annotated[str, Path(description="01, 02, 03, 04 or 05")],
         reschedule: Annotated[int | None, Query(ge=1, description="Form 04: which reschedule (1 = first)")] = None,
+        purpose: Purpose = None,
     ) -> Response:
-        _, _, document = await document_of(commune_code, dossier_code, form, reschedule)
+        dossier, _, document = await document_of(commune_code, dossier_code, form, reschedule)
+        await audit_reads(request, db(), [dossier], action="print_form", purpose=purpose, fields=FORM_FIELDS)
         # fpdf2 is pure Python and CPU-bound: keep the event loop free for other requests.
         return _pdf_response(await asyncio.to_thread(render_pdf, document), document.file_stem)
 
@@ -268,6 +277,7 @@ def router(db: Callable[[], object], settings) -> APIRouter:
         end: Annotated[date | None, Query(alias="to", description="Last day (YYYY-MM-DD), included; default: today")] = None,
         format: LedgerFormat = LedgerFormat.HTML,
         delimiter: Annotated[CsvDelimiter, Query(description="CSV only")] = CsvDelimiter.COMMA,
+        purpose: Purpose = None,
     ) -> Response:
         now = utc_now()
         today = now.astimezone(tz).date()
@@ -285,6 +295,8 @@ def router(db: Callable[[], object], settings) -> APIRouter:
                 f"The period holds more than {error.args[0]} dossiers; choose a shorter one (a month).",
             ) from error
         rows = forms.ledger_rows(dossiers, period, tz=tz, now=now)
+        # The ledger names every applicant of the period: one access-log entry per dossier.
+        await audit_reads(request, db(), list(dossiers), action="ledger", purpose=purpose, fields=("full_name",))
         stem = f"{commune_code}-so-theo-doi-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
         log.info("ledger.rendered", commune=commune_code, start=period.start.isoformat(),
                  end=period.end.isoformat(), rows=len(rows), format=format.value)

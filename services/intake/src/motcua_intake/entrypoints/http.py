@@ -51,6 +51,8 @@ class ApplicantIn(BaseModel):
     id_number: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$", description="CCCD (12) or CMND (9) digits")
     phone: str | None = Field(default=None, pattern=r"^(0|\+84)\d{9}$")
     address: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                              description="Optional e-mail for results and letters (encrypted at rest)")
     priority_group: PriorityGroup | None = Field(
         default=None, description="Priority group: results may be returned at home, free of charge")
 
@@ -128,6 +130,11 @@ class DossierOut(BaseModel):
     allowed_actions: list[str] = Field(default=[], description="Actions allowed in the current state (paths)")
     session_id: UUID | None = Field(default=None, description="Out-of-hours session it was received in")
     assisted_by: str | None = None
+    received_by: str | None = Field(default=None, description="Officer (account) who received it")
+    consent_letters: bool = False
+    consent_sms: bool = False
+    opted_out: bool = Field(default=False, description="The citizen opted out of non-mandatory messages")
+    anonymised: bool = Field(default=False, description="Personal data erased after the retention period")
 
     @classmethod
     def of(cls, dossier: Dossier) -> "DossierOut":
@@ -156,6 +163,11 @@ class DossierOut(BaseModel):
             allowed_actions=dossier.allowed_actions(),
             session_id=dossier.session_id,
             assisted_by=dossier.assisted_by,
+            received_by=dossier.received_by,
+            consent_letters=dossier.consent_letters,
+            consent_sms=dossier.consent_sms,
+            opted_out=dossier.opted_out,
+            anonymised=dossier.anonymised_at is not None,
         )
 
 
@@ -257,6 +269,7 @@ def router(
             assisted_by=body.assisted_by,
             idempotency_key=idempotency_key,
             session_id=body.session_id,
+            received_by=_subject(request),
         )
         working_calendar = await calendar()
 
@@ -402,6 +415,11 @@ def router(
         return await handlers.scan_deadlines(uow_factory, await calendar(), utc_now())
 
     return api
+
+
+def _subject(request: Request) -> str | None:
+    principal = getattr(request.state, "principal", None)
+    return principal.subject if principal is not None else None
 
 
 def _not_found(dossier_code: str) -> UserFacingError:

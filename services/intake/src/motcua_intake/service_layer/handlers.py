@@ -83,6 +83,8 @@ class ReceiveDossier:
     assisted_by: str | None = None
     idempotency_key: str | None = None
     session_id: UUID | None = None
+    #: The signed-in officer (token subject) who receives it.
+    received_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,7 @@ async def receive_dossier(
             idempotency_key=command.idempotency_key,
             session_id=command.session_id,
             session_date=session_date,
+            received_by=command.received_by,
         )
         await uow.dossiers.add(dossier)
         _emit(uow, dossier, DossierReceived(
@@ -237,6 +240,7 @@ async def receive_dossier(
             session_id=dossier.session_id,
             session_date=dossier.session_date,
             assisted=dossier.assisted_by is not None,
+            received_by=dossier.received_by,
         ), command.correlation_id, now)
         await uow.commit()
     return dossier, True
@@ -302,7 +306,7 @@ def _transition(command: DossierCommand, dossier: Dossier, calendar: WorkingCale
                 appointment_at=dossier.appointment_at, returned_at=now, timeliness=timeliness,
                 return_channel=channel, officer_id=dossier.officer_id, channel=dossier.channel,
                 life_event=dossier.life_event, due_at=dossier.due_at, rescheduled=bool(dossier.reschedules),
-                free_of_charge=free,
+                free_of_charge=free, processing_working_days=dossier.processing_working_days(calendar),
             )
     raise TypeError(f"unknown command {command!r}")
 
