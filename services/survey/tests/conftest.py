@@ -12,7 +12,7 @@ import pytest
 
 from motcua_contracts import Envelope, ResultReturned, ReturnChannel, Timeliness, new_envelope
 
-from motcua_survey.domain.model import Ballot, BallotStatus
+from motcua_survey.domain.model import Ballot, BallotStatus, SurveyAnswer
 
 
 class DuplicateKey(Exception):
@@ -38,6 +38,9 @@ class FakeBallotRepository:
         return next((copy.deepcopy(b) for b in self.ballots.values()
                      if b.commune_code == commune_code and b.dossier_id == dossier_id), None)
 
+    async def get_by_token(self, token: str) -> Ballot | None:
+        return next((copy.deepcopy(b) for b in self.ballots.values() if b.token == token), None)
+
     async def mark_submitted(self, ballot: Ballot) -> bool:
         stored = self.ballots.get(ballot.id)
         if self.lose_race or stored is None or stored.status is not BallotStatus.OPEN:
@@ -46,9 +49,39 @@ class FakeBallotRepository:
         return True
 
 
+class FakeAnswerRepository:
+    def __init__(self, answers: dict) -> None:
+        self.answers = answers
+
+    async def add(self, answer: SurveyAnswer) -> None:
+        if answer.id in self.answers:
+            raise DuplicateKey(str(answer.id))
+        self.answers[answer.id] = copy.deepcopy(answer)
+
+    async def get(self, answer_id: UUID) -> SurveyAnswer | None:
+        return copy.deepcopy(self.answers.get(answer_id))
+
+
+class FakeFollowUpRepository:
+    def __init__(self, items: dict) -> None:
+        self.items = items
+
+    async def add(self, item) -> None:
+        self.items[item.id] = copy.deepcopy(item)
+
+    async def get(self, commune_code: str, follow_up_id: UUID):
+        found = self.items.get(follow_up_id)
+        return copy.deepcopy(found) if found and found.commune_code == commune_code else None
+
+    async def save(self, item) -> None:
+        self.items[item.id] = copy.deepcopy(item)
+
+
 class FakeSurveyUnitOfWork:
     def __init__(self, lose_race: bool = False) -> None:
         self.ballots_store: dict[UUID, Ballot] = {}
+        self.answers_store: dict = {}
+        self.follow_ups_store: dict = {}
         self.processed: set[str] = set()
         self.published: list[Envelope] = []
         self.commits = 0
@@ -56,6 +89,10 @@ class FakeSurveyUnitOfWork:
 
     async def __aenter__(self) -> "FakeSurveyUnitOfWork":
         self._staged = copy.deepcopy(self.ballots_store)
+        self._staged_answers = copy.deepcopy(self.answers_store)
+        self._staged_follow_ups = copy.deepcopy(self.follow_ups_store)
+        self.answers = FakeAnswerRepository(self._staged_answers)
+        self.follow_ups = FakeFollowUpRepository(self._staged_follow_ups)
         self._events: list[Envelope] = []
         self._marks: list[str] = []
         self.ballots = FakeBallotRepository(self._staged, self.lose_race)
@@ -78,6 +115,8 @@ class FakeSurveyUnitOfWork:
             raise DuplicateKey("processed mark")
         self.processed.update(self._marks)
         self.ballots_store = self._staged
+        self.answers_store = self._staged_answers
+        self.follow_ups_store = self._staged_follow_ups
         self.published.extend(self._events)
         self.commits += 1
 

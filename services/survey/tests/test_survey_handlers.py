@@ -71,7 +71,7 @@ async def test_submission_marks_ballot_and_emits_survey_submitted(uow, returned,
     _, ballot = await open_ballot(uow, returned)
     at = NOW + timedelta(days=2)
 
-    result = await handlers.submit_ballot(
+    _, result = await handlers.submit_ballot(
         submit(ballot, overall, factors={"officer": 5, "procedure": 3}, comment="Cán bộ tận tình"), uow, at)
 
     stored = uow.ballots_store[ballot.id]

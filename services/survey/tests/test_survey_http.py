@@ -27,7 +27,7 @@ def app_for(uow, principal: Principal | None) -> FastAPI:
         request.state.principal = principal
         return await call_next(request)
 
-    app.include_router(http.router(lambda: uow, lambda: None))
+    app.include_router(http.router(http.Survey(lambda: uow, lambda: None, handlers.SurveyPolicy())))
     return app
 
 
