@@ -2,14 +2,22 @@
 
 from faststream.nats import NatsBroker
 
-from motcua_contracts import DossierReceived, DossierRescheduled, Envelope, ResultReturned
+from motcua_contracts import (
+    DossierReceived,
+    DossierRescheduled,
+    Envelope,
+    FeedbackAnswered,
+    ResultReady,
+    ResultReturned,
+    SurveySubmitted,
+)
 from motcua_runtime.consumer import event_subscriber
 from motcua_runtime.settings import ServiceSettings
 
 from motcua_notify.service_layer import handlers
 
 
-def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handlers.UowFactory) -> None:
+def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handlers.UowFactory, wake=lambda: None) -> None:
     options = dict(
         max_deliver=settings.max_deliver,
         ack_wait_seconds=settings.ack_wait_seconds,
@@ -17,16 +25,38 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
     )
 
     @event_subscriber(broker, durable=handlers.CONSUMER_RECEIVED, event_type="DossierReceived", version=1,
-                      description="Receipt notices and life-event letters", **options)
+                      description="Receipt messages and out-of-hours session reminders", **options)
     async def dossier_received(event: Envelope[DossierReceived]) -> None:
-        await handlers.on_dossier_received(event, uow_factory())
+        if await handlers.on_dossier_received(event, uow_factory()):
+            wake()
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_READY, event_type="ResultReady", version=1,
+                      description="Result-ready messages; the life event's letter, ready to hand over", **options)
+    async def result_ready(event: Envelope[ResultReady]) -> None:
+        if await handlers.on_result_ready(event, uow_factory()):
+            wake()
 
     @event_subscriber(broker, durable=handlers.CONSUMER_RETURNED, event_type="ResultReturned", version=1,
-                      description="Apology letters for late results that were not rescheduled", **options)
+                      description="Apologies for late results that were not rescheduled; life-event letters",
+                      **options)
     async def result_returned(event: Envelope[ResultReturned]) -> None:
-        await handlers.on_result_returned(event, uow_factory())
+        if await handlers.on_result_returned(event, uow_factory()):
+            wake()
 
     @event_subscriber(broker, durable=handlers.CONSUMER_RESCHEDULED, event_type="DossierRescheduled", version=1,
                       description="Apology letters with the new appointment, one per reschedule", **options)
     async def dossier_rescheduled(event: Envelope[DossierRescheduled]) -> None:
-        await handlers.on_dossier_rescheduled(event, uow_factory())
+        if await handlers.on_dossier_rescheduled(event, uow_factory()):
+            wake()
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_SURVEY, event_type="SurveySubmitted", version=1,
+                      description="Thanks letters after a dossier's satisfaction ballot", **options)
+    async def survey_submitted(event: Envelope[SurveySubmitted]) -> None:
+        if await handlers.on_survey_submitted(event, uow_factory()):
+            wake()
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_FEEDBACK, event_type="FeedbackAnswered", version=1,
+                      description="Thanks letters after a feedback item was answered", **options)
+    async def feedback_answered(event: Envelope[FeedbackAnswered]) -> None:
+        if await handlers.on_feedback_answered(event, uow_factory()):
+            wake()

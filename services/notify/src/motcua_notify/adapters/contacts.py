@@ -1,0 +1,89 @@
+"""The citizen's contact, asked of intake when a letter or message must go out.
+
+Personal data stays in intake: notify keeps no phone, e-mail or address. It signs in as the
+service account ``notify`` (client credentials at the identity service), keeps the token until
+shortly before it expires, and calls ``GET /v1/internal/dossiers/{id}/contact?purpose=…``,
+which intake writes to its personal-data audit log. Unit tests pass a fake with the same shape.
+"""
+
+import asyncio
+import time
+from typing import Protocol
+
+import httpx
+import structlog
+
+from motcua_notify.domain.rules import Contact
+
+log = structlog.get_logger("motcua.notify.contacts")
+
+
+class ContactUnavailable(Exception):
+    """Intake or the identity service did not answer (try again later)."""
+
+
+class ContactDirectory(Protocol):
+    async def contact(self, dossier_id: str, purpose: str) -> Contact | None:
+        """The contact, ``None`` for a dossier intake does not know; raises ContactUnavailable."""
+
+
+class HttpContactDirectory:
+    #: Renew the token this long before it expires.
+    RENEW_BEFORE_SECONDS = 60
+
+    def __init__(self, *, identity_url: str, intake_url: str, client_id: str, client_secret: str,
+                 client: httpx.AsyncClient | None = None) -> None:
+        self._identity = identity_url.rstrip("/")
+        self._intake = intake_url.rstrip("/")
+        self._client_id, self._secret = client_id, client_secret
+        self._http = client or httpx.AsyncClient(timeout=10)
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._identity and self._intake and self._client_id and self._secret)
+
+    async def _bearer(self, renew: bool = False) -> str:
+        async with self._lock:
+            if renew or self._token is None or time.monotonic() > self._expires - self.RENEW_BEFORE_SECONDS:
+                try:
+                    response = await self._http.post(f"{self._identity}/v1/token", data={
+                        "grant_type": "client_credentials", "client_id": self._client_id,
+                        "client_secret": self._secret})
+                except httpx.HTTPError as error:
+                    raise ContactUnavailable(f"identity: {type(error).__name__}") from error
+                if response.status_code != 200:
+                    raise ContactUnavailable(f"identity answered {response.status_code}")
+                body = response.json()
+                self._token = body["access_token"]
+                self._expires = time.monotonic() + float(body.get("expires_in", 300))
+            return self._token
+
+    async def contact(self, dossier_id: str, purpose: str) -> Contact | None:
+        if not self.configured:
+            raise ContactUnavailable("NOTIFY_INTAKE_URL / NOTIFY_IDENTITY_URL / service client not configured")
+        url = f"{self._intake}/v1/internal/dossiers/{dossier_id}/contact"
+        for renew in (False, True):
+            token = await self._bearer(renew)
+            try:
+                response = await self._http.get(url, params={"purpose": purpose},
+                                                headers={"Authorization": f"Bearer {token}"})
+            except httpx.HTTPError as error:
+                raise ContactUnavailable(f"intake: {type(error).__name__}") from error
+            if response.status_code == 401 and not renew:
+                continue  # token revoked or keys rotated: sign in again once
+            if response.status_code == 404:
+                return None
+            if response.status_code != 200:
+                raise ContactUnavailable(f"intake answered {response.status_code}")
+            body = response.json()
+            return Contact(
+                applicant_name=body.get("applicant_name") or "", phone=body.get("phone"), email=body.get("email"),
+                address=body.get("address"), consent_letters=bool(body.get("consent_letters")),
+                consent_sms=bool(body.get("consent_sms")), opted_out=bool(body.get("opted_out")))
+        raise ContactUnavailable("intake refused the service token")
+
+    async def close(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,110 @@
+"""Pages of notify: the commune's print queue and failures (``/thu/{commune}/``) and the
+template editor with preview (``/thu/{commune}/mau``). Server-rendered (Jinja2), inline CSS
+and a little vanilla JavaScript calling this service's JSON API (same origin, the sign-in
+cookie), nothing fetched from outside. ``?lang=en`` switches to English."""
+
+from datetime import date, datetime
+from pathlib import Path as FilePath
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from motcua_notify.adapters import storage
+from motcua_notify.domain import templates as wording_rules
+from motcua_notify.domain.delivery import STATUS_VI, Status
+from motcua_notify.domain.rules import VIETNAM, Purpose
+
+TEMPLATES = FilePath(__file__).resolve().parents[1] / "templates" / "pages"
+
+TEXTS: dict[str, dict[str, Any]] = {
+    "vi": {
+        "lang": "vi", "other": "English", "other_code": "en",
+        "app": "Thư và tin nhắn", "commune": "Xã/phường",
+        "queue_title": "Thư cần in trong ngày", "day": "Ngày", "show": "Xem",
+        "none_letters": "Không có thư nào trong ngày này.",
+        "col_type": "Loại thư", "col_dossier": "Hồ sơ", "col_recipient": "Người nhận", "col_status": "Trạng thái",
+        "col_actions": "Thao tác", "print": "In thư (PDF)", "printed": "Đã in", "handed_over": "Đã trao tay",
+        "posted": "Đã gửi bưu điện",
+        "letter_status": {"to_print": "Chờ in", "printed": "Đã in", "handed_over": "Đã trao tay",
+                          "posted": "Đã gửi bưu điện"},
+        "letter_types": {"apology": "Thư xin lỗi", "congratulation": "Thư chúc mừng", "condolence": "Thư chia buồn",
+                         "thanks": "Thư cảm ơn"},
+        "failures_title": "Tin nhắn gửi không được", "none_failures": "Không có tin nhắn lỗi.",
+        "col_channel": "Kênh", "col_to": "Gửi tới", "col_detail": "Lý do", "col_attempts": "Số lần gửi",
+        "message_status": {s.value: v for s, v in STATUS_VI.items()},
+        "nav_queue": "Thư cần in", "nav_templates": "Mẫu thư và tin nhắn",
+        "editor_title": "Mẫu thư và tin nhắn", "purpose": "Loại", "title_label": "Tiêu đề (thư, thư điện tử)",
+        "body_label": "Nội dung thư / thư điện tử", "sms_label": "Nội dung tin nhắn SMS / Zalo",
+        "placeholders": "Biến được dùng", "preview": "Xem trước", "save": "Lưu mẫu", "saved": "Đã lưu mẫu.",
+        "preview_title": "Bản xem trước (dữ liệu mẫu)", "segments": "Số phần tin nhắn SMS",
+        "customised": "Mẫu riêng của xã", "default": "Mẫu mặc định",
+    },
+    "en": {
+        "lang": "en", "other": "Tiếng Việt", "other_code": "vi",
+        "app": "Letters and messages", "commune": "Commune",
+        "queue_title": "Letters to print today", "day": "Day", "show": "Show",
+        "none_letters": "No letters on this day.",
+        "col_type": "Letter", "col_dossier": "Dossier", "col_recipient": "Recipient", "col_status": "Status",
+        "col_actions": "Actions", "print": "Print (PDF)", "printed": "Printed", "handed_over": "Handed over",
+        "posted": "Posted",
+        "letter_status": {"to_print": "To print", "printed": "Printed", "handed_over": "Handed over",
+                          "posted": "Posted"},
+        "letter_types": {"apology": "Apology", "congratulation": "Congratulations", "condolence": "Condolences",
+                         "thanks": "Thanks"},
+        "failures_title": "Messages that failed", "none_failures": "No failed messages.",
+        "col_channel": "Channel", "col_to": "To", "col_detail": "Reason", "col_attempts": "Attempts",
+        "message_status": {s.value: s.value for s in Status},
+        "nav_queue": "Print queue", "nav_templates": "Templates",
+        "editor_title": "Letter and message templates", "purpose": "Kind", "title_label": "Title (letter, e-mail)",
+        "body_label": "Letter / e-mail text", "sms_label": "SMS / Zalo text",
+        "placeholders": "Placeholders", "preview": "Preview", "save": "Save", "saved": "Template saved.",
+        "preview_title": "Preview (sample data)", "segments": "SMS segments",
+        "customised": "The commune's own", "default": "Default wording",
+    },
+}
+
+
+def _lang(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get("motcua_lang") or ""
+    if not asked and request.headers.get("accept-language", "").lower().startswith("en"):
+        asked = "en"
+    return "en" if asked == "en" else "vi"
+
+
+def install(app: FastAPI, infra) -> None:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+    def page(request: Request, name: str, **context) -> HTMLResponse:
+        lang = _lang(request)
+        html = env.get_template(name).render(t=TEXTS[lang], request=request, **context)
+        response = HTMLResponse(html)
+        if request.query_params.get("lang") in ("vi", "en"):
+            response.set_cookie("motcua_lang", lang, samesite="lax")
+        return response
+
+    pages = APIRouter(prefix="/thu/{commune_code}", include_in_schema=False)
+
+    @pages.get("/", response_class=HTMLResponse)
+    async def print_queue(request: Request, commune_code: str, ngay: date | None = Query(None)) -> HTMLResponse:
+        day = ngay or datetime.now(VIETNAM).date()
+        letters = await storage.list_letters(infra.db, commune_code, day=day.isoformat())
+        failures = [m for m in await storage.list_messages(infra.db, commune_code, limit=100)
+                    if m["status"] in (Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE)]
+        return page(request, "queue.html", commune_code=commune_code, day=day, letters=letters, failures=failures,
+                    nav="queue")
+
+    @pages.get("/mau", response_class=HTMLResponse)
+    async def editor(request: Request, commune_code: str, loai: Purpose = Query(Purpose.APOLOGY)) -> HTMLResponse:
+        from motcua_notify.service_layer.delivery import wording_for
+
+        stored = await storage.get_template(infra.db, commune_code, loai.value)
+        current = await wording_for(infra.db, commune_code, loai)
+        lang = _lang(request)
+        names = wording_rules.PURPOSE_VI if lang == "vi" else wording_rules.PURPOSE_EN
+        return page(request, "templates.html", commune_code=commune_code, purpose=loai, purposes=list(Purpose),
+                    purpose_names=names, wording=current, customised=stored is not None,
+                    placeholders=wording_rules.placeholders(loai), nav="templates")
+
+    app.include_router(pages)
