@@ -138,6 +138,12 @@ def reliable_consumer_middleware(service: str, *, max_deliver: int, max_delay: f
 
 #: The durable consumers each broker binds, for the lag metrics (motcua_runtime.service).
 _DURABLES: "weakref.WeakKeyDictionary[NatsBroker, set[str]]" = weakref.WeakKeyDictionary()
+#: Handlers a broker's subscribers run at once (``<PREFIX>CONSUMER_CONCURRENCY``, set by create_broker).
+_CONCURRENCY: "weakref.WeakKeyDictionary[NatsBroker, int]" = weakref.WeakKeyDictionary()
+
+
+def set_consumer_concurrency(broker: NatsBroker, workers: int) -> None:
+    _CONCURRENCY[broker] = max(1, int(workers))
 
 
 def durables_of(broker: NatsBroker) -> set[str]:
@@ -155,12 +161,18 @@ def event_subscriber(
     batch_size: int,
     description: str = "",
     commune_code: str = "*",
+    max_workers: int | None = None,
 ):
     """A durable pull subscriber on MOTCUA_EVENTS for one event type of every commune
     (or of one commune).
 
     One durable consumer per service and purpose: replicas of a service bind to the
     same consumer and share its messages, each delivered to one of them.
+
+    ``max_workers`` (default: the service's ``CONSUMER_CONCURRENCY``, 1): messages of one
+    fetched batch handled at once in this process. Above 1, handlers of one consumer overlap
+    just as replicas' do (apply_once and per-key turns keep effects exactly-once); their
+    MongoDB commits then share journal flushes.
     """
     subject = event_subject_filter(event_type, version, commune_code)
     _DURABLES.setdefault(broker, set()).add(durable)
@@ -181,6 +193,7 @@ def event_subscriber(
         durable=durable,
         config=config,
         pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
+        max_workers=max_workers or _CONCURRENCY.get(broker, 1),
         ack_policy=AckPolicy.NACK_ON_ERROR,
         description=description,
     )

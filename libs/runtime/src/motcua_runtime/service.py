@@ -28,7 +28,7 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from motcua_contracts import Envelope, EventData, event_subject_filter
 from motcua_contracts.streams import EVENTS
 from motcua_runtime.auth import PUBLIC, AccessPolicy, install_auth
-from motcua_runtime.consumer import durables_of, reliable_consumer_middleware
+from motcua_runtime.consumer import durables_of, reliable_consumer_middleware, set_consumer_concurrency
 from motcua_runtime.errors import install_error_handlers
 from motcua_runtime.logging import configure_logging
 from motcua_runtime.mongo import create_mongo_client
@@ -61,7 +61,7 @@ class Infrastructure:
 
 
 def create_broker(settings: ServiceSettings) -> NatsBroker:
-    return NatsBroker(
+    broker = NatsBroker(
         settings.nats_url,
         name=f"motcua-{settings.service_name}",
         middlewares=[
@@ -78,6 +78,8 @@ def create_broker(settings: ServiceSettings) -> NatsBroker:
         reconnect_time_wait=1,
         connect_timeout=5,
     )
+    set_consumer_concurrency(broker, settings.consumer_concurrency)
+    return broker
 
 
 def document_published_events(broker: NatsBroker, events: Sequence[type[EventData]]) -> None:

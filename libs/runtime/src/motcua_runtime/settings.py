@@ -38,6 +38,8 @@ class ServiceSettings(BaseSettings):
     #: How long a consumer may hold a message before JetStream redelivers it.
     ack_wait_seconds: float = 30.0
     pull_batch_size: int = 32
+    #: Messages of one consumer handled at once in one process (1: one after the other).
+    consumer_concurrency: int = 1
 
     # Observability (motcua_runtime.observability). Shared names: MOTCUA_OTLP_ENDPOINT, ...
     #: OTLP/HTTP collector for traces (also read from OTEL_EXPORTER_OTLP_ENDPOINT). Empty: no export.
