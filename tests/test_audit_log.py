@@ -149,3 +149,29 @@ async def test_a_cross_commune_attempt_leaves_a_trace(services, http, mongo, com
 async def _two(fetch):
     docs = await fetch()
     return docs if len(docs) >= 2 else None
+
+
+async def test_consent_is_recorded_and_a_citizen_opts_out_with_the_phone_digits(
+        stack, services, identity, http, anonymous, commune):
+    intake = services["intake"].base_url
+    citizen = a_citizen()
+    dossier = await receive(http, intake, commune, citizen, consent_letters=True, consent_sms=True)
+    opt_out = f"{intake}/v1/public/dossiers/{dossier['dossier_code']}/opt-out"
+    wrong = "0000" if citizen["phone"][-4:] != "0000" else "1111"
+    refused = await anonymous.post(opt_out, json={"phone_last_digits": wrong})
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "lookup_failed"
+
+    done = as_json(await anonymous.post(opt_out, json={"phone_last_digits": citizen["phone"][-4:]}))
+    assert done["opted_out"] is True and "không nhận thư, tin nhắn" in done["message"]
+    token = as_json(await service_token(stack, identity))["access_token"]
+    contact = as_json(await anonymous.get(f"{intake}/v1/internal/dossiers/{dossier['dossier_id']}/contact",
+                                          headers={"Authorization": f"Bearer {token}"}))
+    # The consent given at the counter stays on record; the opt-out withdraws it from now on.
+    assert contact["consent_letters"] is True and contact["consent_sms"] is True and contact["opted_out"] is True
+    assert contact["legal_basis"] == {"procedure": "legal_obligation", "letters": None, "sms": None}
+
+    # Guessing the digits is rate limited like the lookup.
+    other = await receive(http, intake, commune, a_citizen())
+    guess = f"{intake}/v1/public/dossiers/{other['dossier_code']}/opt-out"
+    answers = [(await anonymous.post(guess, json={"phone_last_digits": f"{n:04d}"})).status_code for n in range(7)]
+    assert answers[-1] == 429 and set(answers) <= {404, 429}

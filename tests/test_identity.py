@@ -103,3 +103,79 @@ async def test_a_sign_in_never_returns_to_another_site(identity, target):
         signed = await browser.post("/dang-nhap", data={"username": "canbo.26041", "password": "motcua-demo",
                                                         "next": target})
         assert signed.status_code == 303 and signed.headers["location"] == "/tai-khoan"
+
+
+async def test_failed_sign_ins_are_rate_limited_per_username_and_address(identity, anonymous, accounts):
+    """Guessing a password: after 5 failures the name is blocked for a while (429, Vietnamese
+    first), even with the right password; the page says so too. Another name is not affected."""
+    http = anonymous
+    await accounts.token(Role.COUNTER_OFFICER, "T10000001")  # makes sure the admin exists
+    victim = f"nan.nhan{datetime.now(UTC):%H%M%S%f}"
+    created = await http.post(f"{identity}/v1/users", headers=await accounts.admin_headers(), json={
+        "username": victim, "display_name": "Nạn nhân", "password": "mat-khau-dung-1",
+        "roles": ["counter_officer"], "communes": ["T10000001"]})
+    assert created.status_code == 201, created.text
+    for attempt in range(5):
+        wrong = await http.post(f"{identity}/v1/token", json={"username": victim, "password": f"doan-{attempt}"})
+        assert wrong.status_code == 401
+    blocked = await http.post(f"{identity}/v1/token", json={"username": victim, "password": "mat-khau-dung-1"})
+    assert blocked.status_code == 429
+    assert blocked.json()["error"]["message"].startswith("Ông/bà đã nhập sai tên đăng nhập hoặc mật khẩu quá nhiều lần")
+    page = await http.post(f"{identity}/dang-nhap", data={"username": victim, "password": "mat-khau-dung-1"})
+    assert page.status_code == 429 and "quá nhiều lần" in page.text
+    # Someone else signs in as usual.
+    assert (await http.post(f"{identity}/v1/token", json={"username": "canbo.26041", "password": "motcua-demo"})
+            ).status_code == 200
+
+
+async def test_a_cross_site_form_cannot_use_the_sign_in_cookie(services, identity, accounts, anonymous):
+    """CSRF: an administrator signed in (cookie) opens another site's page on the same host (another
+    port: the same "site", so the SameSite=Lax cookie travels) whose form posts to intake's
+    retention job. The request is refused (403) and nothing runs; the same cookie works from
+    intake's own origin."""
+    import asyncio
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.pages_support import chromium
+
+    intake = services["intake"].base_url
+    admin_token = await accounts.token(Role.ADMINISTRATOR, "*")
+    bearer = {"Authorization": f"Bearer {admin_token}"}
+    before = (await anonymous.get(f"{intake}/v1/retention/runs", headers=bearer)).json()["total"]
+    evil = (f'<!doctype html><form id="f" method="post" action="{intake}/v1/retention/runs">'
+            '<input name="x" value="1"></form><script>document.getElementById("f").submit()</script>').encode()
+
+    class Evil(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(evil)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Evil)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        async with chromium() as browser:
+            context = await browser.new_context()
+            await context.add_cookies([{"name": TOKEN_COOKIE, "value": admin_token, "url": intake,
+                                        "httpOnly": True, "sameSite": "Lax"}])
+            page = await context.new_page()
+            async with page.expect_response(lambda r: "/v1/retention/runs" in r.url) as answer:
+                await page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+            response = await answer.value
+            assert response.status == 403
+            assert "trang khác bị từ chối" in await response.text()
+            # From intake's own origin, the same cookie is accepted (a page's fetch).
+            await page.goto(f"{intake}/health/live")
+            status = await page.evaluate("fetch('/v1/retention/runs', {method: 'POST'}).then(r => r.status)")
+            assert status == 201
+            await context.close()
+    finally:
+        server.shutdown()
+    await asyncio.sleep(0.2)
+    after = (await anonymous.get(f"{intake}/v1/retention/runs", headers=bearer)).json()["total"]
+    assert after == before + 1  # only the same-origin request ran the job

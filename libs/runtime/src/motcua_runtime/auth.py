@@ -372,6 +372,7 @@ async def enforce(rule: Rule, request: Request) -> Principal | None:
         if rule.page:
             raise SignInRequired(sign_in_redirect(request)) from None
         raise
+    refuse_cross_site(request)
     if rule.kind == "signed_in":
         return principal
     if rule.kind == "commune":
@@ -400,6 +401,35 @@ async def enforce(rule: Rule, request: Request) -> Principal | None:
     else:
         raise RuntimeError(f"unknown access rule {rule.kind!r}")
     return principal
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def refuse_cross_site(request: Request) -> None:
+    """CSRF: a change made with the sign-in cookie must come from a page of this very origin.
+
+    The cookie is SameSite=Lax, so another site's form never carries it; but the services of a
+    deployment share a host on different ports (one "site"), so a page of one could post to
+    another. A browser says where a request comes from (``Origin``, ``Sec-Fetch-Site``): a
+    cookie-authenticated POST/PUT/PATCH/DELETE from another origin is refused. Bearer tokens are
+    not sent by browsers on their own and are not concerned; neither is a client that sends
+    neither header (not a browser)."""
+    if request.method not in UNSAFE_METHODS or request.headers.get("authorization"):
+        return
+    if request.cookies.get(TOKEN_COOKIE) is None:
+        return
+    origin = request.headers.get("origin")
+    fetch_site = request.headers.get("sec-fetch-site")
+    own = request.headers.get("host", "")
+    from_elsewhere = fetch_site in ("cross-site", "same-site") or (
+        origin is not None and (origin == "null" or origin.partition("://")[2].rstrip("/") != own))
+    if from_elsewhere and not (origin and origin.partition("://")[2].rstrip("/") == own and fetch_site != "cross-site"):
+        log.warning("access.cross_site_refused", origin=origin, fetch_site=fetch_site, path=request.url.path)
+        raise forbidden("Yêu cầu thay đổi dữ liệu phải được gửi từ chính trang của hệ thống (yêu cầu từ trang "
+                        "khác bị từ chối).",
+                        "A change must be sent from this service's own pages (a request from another page "
+                        "is refused).")
 
 
 def sign_in_redirect(request: Request) -> str:

@@ -1,4 +1,4 @@
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from motcua_runtime.settings import ServiceSettings
@@ -20,6 +20,11 @@ class IntakeSettings(ServiceSettings):
     public_base_url: str = "http://127.0.0.1"
     #: How often the scheduler looks for dossiers due soon and overdue.
     deadline_scan_seconds: float = 60.0
+    #: Days after a dossier ended (returned, refused, withdrawn, transferred) that the applicant's
+    #: personal data is kept; then it is erased (docs/personal-data.md). Check the archive rules.
+    personal_data_retention_days: int = Field(default=5 * 365, ge=1)
+    #: How often the retention job runs in the background.
+    retention_scan_seconds: float = Field(default=6 * 3600, gt=0)
 
     # Citizens' ID numbers, phones and addresses are stored encrypted (adapters/encryption.py,
     # docs/personal-data.md). No default key: without one the service stops at start-up

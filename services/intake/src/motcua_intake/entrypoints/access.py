@@ -40,6 +40,9 @@ ACCESS = AccessPolicy({
     # The personal-data access log: the commune leader reviews it; the overseer reads all.
     ("GET", "/v1/communes/{commune_code}/personal-data-access"): commune(write=False, roles={Role.COMMUNE_LEADER}),
     ("GET", "/v1/personal-data-access"): district(),
+    # Retention runs: administrators start one; they, overseers and leaders read them.
+    ("GET", "/v1/retention/runs"): roles(Role.ADMINISTRATOR, Role.DISTRICT_OVERSEER, Role.COMMUNE_LEADER),
+    ("POST", "/v1/retention/runs"): admin(),
     ("GET", DOSSIERS + "/{dossier_code}/forms"): READ,
     ("GET", DOSSIERS + "/{dossier_code}/forms/{form}.html"): READ,
     ("GET", DOSSIERS + "/{dossier_code}/forms/{form}.pdf"): READ,

@@ -20,6 +20,7 @@ from motcua_intake.domain.catalogue import Procedure
 from motcua_runtime.due_dates import WorkingCalendar
 from motcua_intake.entrypoints import calendar_http, catalogue_http, http, sessions_http
 from motcua_intake.adapters.audit import ensure_audit_indexes
+from motcua_intake.adapters.retention import ensure_retention_indexes, run_retention
 from motcua_intake.entrypoints import forms_http, pages, privacy_http
 from motcua_intake.entrypoints.access import ACCESS
 from motcua_intake.service_layer import handlers
@@ -55,7 +56,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         pages.install(app, uow_factory, current_calendar, lambda: infra.db)  # counter and lookup pages, /static
         app.include_router(forms_http.router(lambda: infra.db, settings))  # forms 01–06, commune letterhead
         # Personal data read on the record: applicant, contact for notify, access log, opt-out.
-        app.include_router(privacy_http.router(lambda: infra.db, settings.utc_offset_hours))
+        app.include_router(privacy_http.router(lambda: infra.db, settings.utc_offset_hours,
+                                               settings.personal_data_retention_days))
 
     async def deadline_scanner(infra: Infrastructure) -> None:
         while True:
@@ -65,11 +67,18 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                 log.info("deadlines.announced", **announced)
             await asyncio.sleep(settings.deadline_scan_seconds)
 
+    async def retention_job(infra: Infrastructure) -> None:
+        """Erase the personal data of dossiers past retention; each run is recorded."""
+        while True:
+            await asyncio.sleep(settings.retention_scan_seconds)
+            await run_retention(infra.db, settings.personal_data_retention_days, trigger="schedule")
+
     async def on_startup(infra: Infrastructure) -> None:
         # Personal data is encrypted at rest; intake refuses to start without its key.
         infra.extras["encrypter"] = await install_field_encryption(infra.db, settings)
         await ensure_indexes(infra.db)
         await ensure_audit_indexes(infra.db)
+        await ensure_retention_indexes(infra.db)
         await ensure_session_indexes(infra.db)
         await ensure_calendar_indexes(infra.db)
         await ensure_catalogue_indexes(infra.db)
@@ -83,6 +92,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         wire=wire,
         on_startup=on_startup,
         publishes=PUBLISHED,
-        background=(deadline_scanner,),
+        background=(deadline_scanner, retention_job),
         access=ACCESS,  # every route's role and commune check (entrypoints/access.py)
     )

@@ -24,10 +24,11 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.database import AsyncDatabase
 
+from motcua_runtime.auth import Role
 from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 
-from motcua_intake.adapters import audit
+from motcua_intake.adapters import audit, retention
 from motcua_intake.adapters.repository import (
     DOSSIERS,
     MongoDossierRepository,
@@ -143,8 +144,56 @@ def _day_bounds(start: date | None, end: date | None, utc_offset_hours: int) -> 
     return lower, upper
 
 
-def router(db: Callable[[], AsyncDatabase], utc_offset_hours: int = 7) -> APIRouter:
+class RetentionRunOut(BaseModel):
+    run_id: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    trigger: str
+    started_by: str | None = None
+    retention_days: int
+    cutoff: datetime
+    anonymised: int = Field(description="Dossiers anonymised in this run (in the caller's communes for a leader)")
+    by_commune: dict[str, int]
+    error: str | None = None
+
+
+class RetentionRunPage(BaseModel):
+    retention_days: int
+    items: list[RetentionRunOut]
+    total: int
+
+
+def _run_out(doc: dict, principal) -> RetentionRunOut:
+    by_commune = dict(doc.get("by_commune") or {})
+    if principal is not None and not principal.has_role(Role.ADMINISTRATOR, Role.DISTRICT_OVERSEER) \
+            and not principal.all_communes:
+        by_commune = {c: n for c, n in by_commune.items() if c in principal.communes}
+    return RetentionRunOut(run_id=str(doc["_id"]), started_at=doc["started_at"], finished_at=doc.get("finished_at"),
+                           status=doc["status"], trigger=doc["trigger"], started_by=doc.get("started_by"),
+                           retention_days=doc["retention_days"], cutoff=doc["cutoff"],
+                           anonymised=sum(by_commune.values()), by_commune=by_commune, error=doc.get("error"))
+
+
+def router(db: Callable[[], AsyncDatabase], utc_offset_hours: int = 7, retention_days: int = 5 * 365) -> APIRouter:
     api = APIRouter(prefix="/v1")
+
+    @api.get("/retention/runs", response_model=RetentionRunPage, tags=["personal data"],
+             summary="Runs of the retention job that erases personal data (administrators, overseers, leaders)")
+    async def retention_runs(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                             offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> RetentionRunPage:
+        docs, total = await retention.list_runs(db(), limit, offset)
+        principal = getattr(request.state, "principal", None)
+        return RetentionRunPage(retention_days=retention_days, items=[_run_out(d, principal) for d in docs],
+                                total=total)
+
+    @api.post("/retention/runs", response_model=RetentionRunOut, status_code=201, tags=["personal data"],
+              summary="Run the retention job now (administrators); the run is recorded")
+    async def run_retention_now(request: Request) -> RetentionRunOut:
+        principal = getattr(request.state, "principal", None)
+        run = await retention.run_retention(db(), retention_days, trigger="api",
+                                            started_by=principal.subject if principal else None)
+        return _run_out(run, principal)
 
     @api.get("/communes/{commune_code}/dossiers/{dossier_code}/applicant", response_model=ApplicantOut,
              tags=["personal data"], summary="The applicant's personal data, decrypted (the read is logged)")
