@@ -1,66 +1,297 @@
-"""Reporting's read models in MongoDB.
+"""Reporting's read models in MongoDB, in generations.
 
-``commune_figures``: one document per commune, ``_id`` = commune code.
-``daily_figures``:   one document per commune and day, ``_id`` = "<commune>:<YYYY-MM-DD>"
-                     (the day in Vietnam local time), for periods later.
-Both hold the same counters (see motcua_reporting.domain.figures), changed only by
-``$inc`` upserts, so concurrent events add up instead of overwriting each other.
+A generation ``n`` is a set of collections: ``g<n>_counters`` (commune × day × dimension × key
+counters), ``g<n>_dossiers`` (one document per dossier), ``g<n>_communes`` (communes seen) and
+``g<n>_processed`` (the events already applied to that generation: a redelivered or duplicated
+event finds its mark and changes nothing). The pointer document ``generations/pointer`` names the
+``active`` generation (queries read it) and, while a rebuild runs, the ``building`` one.
+
+Live consumers apply each event, in one transaction with its processed mark, to the active
+generation and to the building one; the rebuild replays the stream into the building generation
+with the same marks, so an event both replayed and consumed live counts once. The swap is one
+update of the pointer: queries started before it finish on the old generation, later ones read the
+new one. The generation before the previous one is dropped after a swap.
 """
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.asynchronous.mongo_client import AsyncMongoClient
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
 
-from motcua_runtime.unit_of_work import MongoUnitOfWork
+from motcua_reporting.domain.figures import DOSSIER_COUNTS
+from motcua_reporting.domain.projection import COUNTERS, Effect
+from motcua_reporting.domain.scorecard import DEFAULT_CRITERIA, Criteria
 
-COMMUNE_FIGURES = "commune_figures"
-DAILY_FIGURES = "daily_figures"
-
-
-async def ensure_indexes(db: AsyncDatabase) -> None:
-    await db[DAILY_FIGURES].create_index([("commune_code", ASCENDING), ("day", ASCENDING)])
-    await db[DAILY_FIGURES].create_index([("day", ASCENDING)])
-
-
-def daily_id(commune_code: str, day: str) -> str:
-    return f"{commune_code}:{day}"
+GENERATIONS = "generations"
+POINTER = "pointer"
+SCORECARD = "scorecard_criteria"
 
 
-class MongoFiguresRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None) -> None:
-        self._db, self._session = db, session
+@dataclass(frozen=True)
+class Pointer:
+    active: int = 1
+    building: int | None = None
+    previous: int | None = None
 
-    async def increment(self, commune_code: str, day: str, increments: Mapping[str, int], at: datetime) -> None:
-        update = {"$inc": dict(increments), "$max": {"updated_at": at}}
-        await self._db[COMMUNE_FIGURES].update_one(
-            {"_id": commune_code},
-            {**update, "$setOnInsert": {"commune_code": commune_code}},
-            upsert=True,
-            session=self._session,
-        )
-        await self._db[DAILY_FIGURES].update_one(
-            {"_id": daily_id(commune_code, day)},
-            {**update, "$setOnInsert": {"commune_code": commune_code, "day": day}},
-            upsert=True,
-            session=self._session,
-        )
+    @property
+    def targets(self) -> tuple[int, ...]:
+        return (self.active,) if self.building in (None, self.active) else (self.active, self.building)
 
 
-class MongoReportingUnitOfWork(MongoUnitOfWork):
-    def _bind(self, session: AsyncClientSession) -> None:
-        self.figures = MongoFiguresRepository(self.db, session)
+def coll(generation: int, name: str) -> str:
+    return f"g{generation}_{name}"
 
 
-class MongoFiguresReader:
-    def __init__(self, db: AsyncDatabase) -> None:
-        self._db = db
+async def read_pointer(db: AsyncDatabase, session: AsyncClientSession | None = None) -> Pointer:
+    doc = await db[GENERATIONS].find_one({"_id": POINTER}, session=session)
+    if not doc:
+        return Pointer()
+    return Pointer(int(doc.get("active", 1)), doc.get("building"), doc.get("previous"))
 
-    async def commune(self, commune_code: str) -> dict | None:
-        return await self._db[COMMUNE_FIGURES].find_one({"_id": commune_code})
 
-    async def communes(self) -> list[dict]:
-        cursor = self._db[COMMUNE_FIGURES].find({}).sort("_id", ASCENDING)
-        return [doc async for doc in cursor]
+async def ensure_indexes(db: AsyncDatabase, generation: int | None = None) -> None:
+    if generation is None:
+        pointer = await read_pointer(db)
+        for g in pointer.targets:
+            await ensure_indexes(db, g)
+        return
+    counters, dossiers = db[coll(generation, "counters")], db[coll(generation, "dossiers")]
+    await counters.create_index([("dim", ASCENDING), ("commune_code", ASCENDING), ("day", ASCENDING)])
+    await counters.create_index([("dim", ASCENDING), ("day", ASCENDING)])
+    await dossiers.create_index([("commune_code", ASCENDING), ("received_at", ASCENDING)])
+    await dossiers.create_index([("commune_code", ASCENDING), ("returned_at", ASCENDING)])
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def counter_id(commune: str, day: str, dim: str, key: str) -> str:
+    return f"{commune}|{day}|{dim}|{key}"
+
+
+def operations(effects: Sequence[Effect], at: datetime) -> tuple[list, list, list]:
+    """Bulk operations for ``effects``: counters merged per document (one ``$inc`` each),
+    dossier updates in event order, and the communes seen."""
+    merged: dict[str, dict] = {}
+    dossier_ops: list = []
+    communes: set[str] = set()
+    for effect in effects:
+        communes.add(effect.commune_code)
+        for change in effect.counters:
+            _id = counter_id(effect.commune_code, effect.day, change.dim, change.key)
+            doc = merged.setdefault(_id, {"inc": {}, "attrs": {}, "head": {
+                "commune_code": effect.commune_code, "day": effect.day, "dim": change.dim, "key": change.key}})
+            for name, amount in change.inc.items():
+                doc["inc"][f"c.{name}"] = doc["inc"].get(f"c.{name}", 0) + amount
+            for bucket, count in change.hist.items():
+                doc["inc"][f"h.{bucket}"] = doc["inc"].get(f"h.{bucket}", 0) + count
+            doc["attrs"].update({f"a.{k}": v for k, v in change.attrs.items()})
+        if effect.dossier is not None:
+            update: dict = {}
+            if effect.dossier.set:
+                update["$set"] = dict(effect.dossier.set)
+            if effect.dossier.max:
+                update["$max"] = {k: v for k, v in effect.dossier.max.items() if v is not None}
+            if effect.dossier.min:
+                update["$min"] = dict(effect.dossier.min)
+            update = {k: v for k, v in update.items() if v}
+            if update:
+                dossier_ops.append(UpdateOne({"_id": effect.dossier.key}, update, upsert=True))
+    counter_ops = []
+    for _id, doc in merged.items():
+        update = {"$inc": doc["inc"], "$setOnInsert": doc["head"], "$max": {"updated_at": at}}
+        if doc["attrs"]:
+            update["$set"] = doc["attrs"]
+        counter_ops.append(UpdateOne({"_id": _id}, update, upsert=True))
+    commune_ops = [UpdateOne({"_id": c}, {"$max": {"updated_at": at}}, upsert=True) for c in sorted(communes)]
+    return counter_ops, dossier_ops, commune_ops
+
+
+async def apply_in_session(db: AsyncDatabase, session: AsyncClientSession, generation: int,
+                           items: Sequence[tuple[str, Effect | None]], at: datetime) -> int:
+    """Apply the effects of events not yet applied to ``generation``, with their processed marks,
+    in the caller's transaction. ``items``: (event id, effect). Returns how many were new."""
+    ids = [event_id for event_id, _ in items]
+    processed = db[coll(generation, "processed")]
+    seen = {doc["_id"] async for doc in processed.find({"_id": {"$in": ids}}, {"_id": 1}, session=session)}
+    fresh = [(event_id, effect) for event_id, effect in items if event_id not in seen]
+    if not fresh:
+        return 0
+    effects = [effect for _, effect in fresh if effect is not None]
+    counter_ops, dossier_ops, commune_ops = operations(effects, at)
+    if counter_ops:
+        await db[coll(generation, "counters")].bulk_write(counter_ops, ordered=False, session=session)
+    if dossier_ops:
+        await db[coll(generation, "dossiers")].bulk_write(dossier_ops, ordered=True, session=session)
+    if commune_ops:
+        await db[coll(generation, "communes")].bulk_write(commune_ops, ordered=False, session=session)
+    # A concurrent duplicate inserting the same mark makes this transaction fail (and retry).
+    await processed.bulk_write([InsertOne({"_id": event_id, "at": at}) for event_id, _ in fresh],
+                               ordered=False, session=session)
+    return len(fresh)
+
+
+async def apply_events(client: AsyncMongoClient, db: AsyncDatabase, items: Sequence[tuple[str, Effect | None]],
+                       generations: Iterable[int] | None = None, at: datetime | None = None) -> int:
+    """One transaction: the events' effects and marks in every target generation (the active one
+    and a building one, or ``generations``). Returns how many (event, generation) pairs were new."""
+    at = at or datetime.now(UTC)
+    async with client.start_session() as session:
+        await session.start_transaction(read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority"))
+        try:
+            targets = tuple(generations) if generations is not None else (await read_pointer(db, session)).targets
+            applied = 0
+            for generation in targets:
+                applied += await apply_in_session(db, session, generation, items, at)
+            await session.commit_transaction()
+            return applied
+        except BaseException:
+            if session.in_transaction:
+                await session.abort_transaction()
+            raise
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _sums() -> dict:
+    return {name: {"$sum": f"$c.{name}"} for name in COUNTERS}
+
+
+def _strip(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k in COUNTERS}
+
+
+class MongoReportingReader:
+    """Queries over the active generation (read once per reader: one request, one generation)."""
+
+    def __init__(self, db: AsyncDatabase, generation: int | None = None) -> None:
+        self.db = db
+        self._generation = generation
+
+    async def generation(self) -> int:
+        if self._generation is None:
+            self._generation = (await read_pointer(self.db)).active
+        return self._generation
+
+    async def _coll(self, name: str):
+        return self.db[coll(await self.generation(), name)]
+
+    async def communes(self) -> list[str]:
+        return [doc["_id"] async for doc in (await self._coll("communes")).find({}, {"_id": 1}).sort("_id", 1)]
+
+    @staticmethod
+    def _match(dim: str, communes: Sequence[str] | None, first_day: str | None, last_day: str | None,
+               extra: dict | None = None) -> dict:
+        match: dict = {"dim": dim}
+        if communes is not None:
+            match["commune_code"] = {"$in": list(communes)}
+        if first_day or last_day:
+            match["day"] = {**({"$gte": first_day} if first_day else {}), **({"$lte": last_day} if last_day else {})}
+        match.update(extra or {})
+        return match
+
+    async def counters(self, dim: str, group: str, communes: Sequence[str] | None, first_day: str | None,
+                       last_day: str | None, extra: dict | None = None) -> dict[str, tuple[dict, datetime | None]]:
+        """Counters summed per ``group`` ("commune", "key", "day" or "all"): {group: (counters, updated_at)}."""
+        by = {"commune": "$commune_code", "key": "$key", "day": "$day", "all": None}[group]
+        pipeline = [{"$match": self._match(dim, communes, first_day, last_day, extra)},
+                    {"$group": {"_id": by, **_sums(), "updated_at": {"$max": "$updated_at"}}}]
+        out = {}
+        async for doc in await (await self._coll("counters")).aggregate(pipeline):
+            out["" if doc["_id"] is None else str(doc["_id"])] = (_strip(doc), doc.get("updated_at"))
+        return out
+
+    async def attrs(self, dim: str, communes: Sequence[str] | None, extra: dict | None = None) -> dict[str, dict]:
+        pipeline = [{"$match": self._match(dim, communes, None, None, extra)},
+                    {"$group": {"_id": "$key", "a": {"$last": "$a"}}}]
+        return {str(d["_id"]): d.get("a") or {} async for d in await (await self._coll("counters")).aggregate(pipeline)}
+
+    async def histograms(self, dim: str, group: str, communes: Sequence[str] | None, first_day: str | None,
+                         last_day: str | None, extra: dict | None = None) -> dict[str, dict[str, int]]:
+        match = self._match(dim, communes, first_day, last_day, extra)
+        match["h"] = {"$exists": True}
+        out: dict[str, dict[str, int]] = {}
+        field = {"commune": "commune_code", "key": "key", "all": None}[group]
+        async for doc in (await self._coll("counters")).find(match, {"h": 1, "commune_code": 1, "key": 1}):
+            target = out.setdefault("" if field is None else str(doc[field]), {})
+            for bucket, count in (doc.get("h") or {}).items():
+                target[bucket] = target.get(bucket, 0) + int(count)
+        return out
+
+    async def sessions_held(self, communes: Sequence[str] | None, first_day: str | None,
+                            last_day: str | None) -> dict[str, int]:
+        pipeline = [{"$match": self._match("session", communes, first_day, last_day)},
+                    {"$group": {"_id": {"c": "$commune_code", "k": "$key"}}},
+                    {"$group": {"_id": "$_id.c", "n": {"$sum": 1}}}]
+        return {d["_id"]: d["n"] async for d in await (await self._coll("counters")).aggregate(pipeline)}
+
+    async def dossier_counts(self, communes: Sequence[str] | None, start: datetime | None, end: datetime,
+                             as_of: datetime) -> dict[str, dict[str, int]]:
+        """Per commune: carried over into [start, end), pending not yet due / overdue as of
+        ``as_of``, and the Decision 766 counts of dossiers returned in [start, end)."""
+        dossiers = await self._coll("dossiers")
+        base: dict = {} if communes is None else {"commune_code": {"$in": list(communes)}}
+        out: dict[str, dict[str, int]] = {}
+        start = start or datetime(1970, 1, 1, tzinfo=UTC)
+        never = datetime(9999, 1, 1, tzinfo=UTC)
+        ended = {"$ifNull": ["$ended_at", never]}
+        open_at_end = {"$and": [{"$lt": ["$received_at", as_of]}, {"$gte": [ended, as_of]}]}
+        life = [
+            {"$match": {**base, "received_at": {"$lt": max(end, as_of)}, "ended_at": {"$not": {"$lt": start}}}},
+            {"$group": {
+                "_id": "$commune_code",
+                "carried_over": {"$sum": {"$cond": [{"$lt": ["$received_at", start]}, 1, 0]}},
+                "pending_overdue": {"$sum": {"$cond": [{"$and": [open_at_end, {"$lt": ["$due_at", as_of]}]}, 1, 0]}},
+                "pending_not_due": {"$sum": {"$cond": [{"$and": [open_at_end, {"$not": [{"$lt": ["$due_at", as_of]}]}]},
+                                                       1, 0]}},
+            }},
+        ]
+        async for doc in await dossiers.aggregate(life):
+            out.setdefault(doc["_id"], {}).update({k: doc[k] for k in ("carried_over", "pending_overdue",
+                                                                        "pending_not_due")})
+        flag = lambda name: {"$cond": [{"$eq": [f"${name}", True]}, 1, 0]}  # noqa: E731
+        scope = [
+            {"$match": {**base, "outcome": "returned", "returned_at": {"$gte": start, "$lt": end}}},
+            {"$group": {
+                "_id": "$commune_code", "in_scope_766": {"$sum": 1}, "unsatisfied_766": {"$sum": flag("unsatisfied")},
+                "complained_766": {"$sum": flag("complained")}, "late_766": {"$sum": flag("late")},
+                "penalised_766": {"$sum": {"$cond": [{"$or": [{"$eq": ["$unsatisfied", True]},
+                                                              {"$eq": ["$complained", True]},
+                                                              {"$eq": ["$late", True]}]}, 1, 0]}},
+            }},
+        ]
+        async for doc in await dossiers.aggregate(scope):
+            out.setdefault(doc["_id"], {}).update({k: doc[k] for k in DOSSIER_COUNTS if k in doc})
+        return out
+
+
+# --------------------------------------------------------------------------- scorecard criteria
+
+
+async def load_criteria(db: AsyncDatabase) -> Criteria:
+    doc = await db[SCORECARD].find_one({"_id": "district"})
+    if not doc:
+        return DEFAULT_CRITERIA
+    return Criteria.model_validate({"criteria": doc["criteria"]})
+
+
+async def save_criteria(db: AsyncDatabase, criteria: Criteria, by: str) -> None:
+    await db[SCORECARD].replace_one(
+        {"_id": "district"},
+        {"criteria": [c.model_dump() for c in criteria.criteria], "updated_by": by,
+         "updated_at": datetime.now(UTC)},
+        upsert=True,
+    )
+
+
+async def drop_generation(db: AsyncDatabase, generation: int) -> None:
+    for name in ("counters", "dossiers", "communes", "processed"):
+        await db[coll(generation, name)].drop()
+

@@ -4,8 +4,8 @@ from fastapi import FastAPI
 
 from motcua_runtime.service import Infrastructure, build_service_app
 
-from motcua_reporting.adapters.storage import MongoFiguresReader, MongoReportingUnitOfWork, ensure_indexes
-from motcua_reporting.entrypoints import http, subscribers
+from motcua_reporting.adapters.storage import MongoReportingReader, ensure_indexes
+from motcua_reporting.entrypoints import http, pages, subscribers
 from motcua_reporting.entrypoints.access import ACCESS
 from motcua_reporting.settings import ReportingSettings
 
@@ -14,8 +14,10 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     settings = settings or ReportingSettings()
 
     def wire(infra: Infrastructure, app: FastAPI) -> None:
-        subscribers.register(infra.broker, settings, lambda: MongoReportingUnitOfWork(infra.mongo, infra.db))
-        app.include_router(http.router(lambda: MongoFiguresReader(infra.db)))
+        subscribers.register(infra.broker, settings, lambda: infra.mongo, lambda: infra.db)
+        deps = http.Deps(reader=lambda: MongoReportingReader(infra.db), db=lambda: infra.db)
+        app.include_router(http.router(deps))
+        pages.install(app, deps)
 
     async def on_startup(infra: Infrastructure) -> None:
         await ensure_indexes(infra.db)
@@ -23,9 +25,11 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     return build_service_app(
         settings,
         title="Một cửa — Số liệu (reporting)",
-        description="Service-quality figures per commune and for the district, built from events: "
-                    "dossiers received by channel, results early/on time/late, results at home, ballots.",
-        version="0.1.0",
+        description="Service-quality figures per commune and for the district, built from events only "
+                    "(dossiers received, carried over, resolved early/on time/late, pending, letters, sessions, "
+                    "satisfaction ballot rate and the Decision 766 indices), by period and dimension; exports; "
+                    "the friendly-government scorecard. Definitions: docs/reporting.md.",
+        version="0.2.0",
         wire=wire,
         on_startup=on_startup,
         access=ACCESS,  # every route's role and commune check (entrypoints/access.py)

@@ -1,74 +1,70 @@
-"""Stream subscribers: translate a message into a handler call, nothing more."""
+"""Stream subscribers: one durable consumer per consumed event type; each translates a message
+into one application of its effect to the read models, nothing more."""
 
 from faststream.nats import NatsBroker
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.asynchronous.mongo_client import AsyncMongoClient
 
-from motcua_contracts import (
-    DossierReceived,
-    DossierRefused,
-    DossierRescheduled,
-    DossierSupplementRequested,
-    DossierWithdrawn,
-    Envelope,
-    ResultReturned,
-    SurveySubmitted,
-)
+from motcua_contracts import Envelope, event_class
 from motcua_runtime.consumer import event_subscriber
 from motcua_runtime.locks import KeyedTurns
 from motcua_runtime.settings import ServiceSettings
 from motcua_runtime.unit_of_work import retry_transient
 
+from motcua_reporting.adapters.storage import apply_events
 from motcua_reporting.service_layer import handlers
 
+DESCRIPTIONS = {
+    "DossierReceived": "Dossiers received: by channel, field, procedure, officer; in out-of-hours sessions; assisted",
+    "ResultReturned": "Results returned: early, on time, late; at home; free of charge; processing working days",
+    "DossierSupplementRequested": "Supplement requests",
+    "DossierRefused": "Dossiers refused (they end)",
+    "DossierWithdrawn": "Dossiers withdrawn (they end)",
+    "DossierTransferred": "Dossiers transferred to another commune (they end here)",
+    "DossierRescheduled": "Reschedules: new appointments that call for an apology",
+    "SurveySubmitted": "Satisfaction answers: ballot rate by officer, campaign, factor; unsatisfied and complaints",
+    "FeedbackReceived": "Feedback and petitions received (a dossier's complaint for the Decision 766 index)",
+    "FeedbackAnswered": "Feedback answered, on time or not",
+    "LetterIssued": "Letters: apologies, congratulations by life event, condolences, thanks",
+    "MessageSent": "Messages delivered (SMS counted apart)",
+    "MessageFailed": "Messages that finally failed (SMS counted apart)",
+}
 
-def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handlers.UowFactory) -> None:
+
+def register(broker: NatsBroker, settings: ServiceSettings, mongo: callable, db: callable) -> None:
+    """``mongo``/``db``: callables giving the clients once the app has started."""
     options = dict(
         max_deliver=settings.max_deliver,
         ack_wait_seconds=settings.ack_wait_seconds,
         batch_size=settings.pull_batch_size,
     )
-    # Every event of a commune increments the same counters documents, and a pull
-    # subscriber runs a fetched batch concurrently: a commune's events take turns in this
-    # process (replicas still meet in write conflicts, which retry_transient absorbs).
-    # A turn not given within a third of the ack wait is a transient error: redelivered later.
+    # A commune's events increment the same counters documents, and a pull subscriber runs a
+    # fetched batch concurrently: a commune's events take turns in this process (replicas still
+    # meet in write conflicts, which retry_transient absorbs). A turn not given within a third of
+    # the ack wait is a transient error: redelivered later.
     turns = KeyedTurns()
     wait = settings.ack_wait_seconds / 3
 
-    async def count(envelope: Envelope, handler) -> None:
+    async def apply(items: list) -> int:
+        client: AsyncMongoClient = mongo()
+        database: AsyncDatabase = db()
+        # A fresh transaction per attempt.
+        return await retry_transient(lambda: apply_events(client, database, items))
+
+    async def project(envelope: Envelope) -> None:
         async with turns.turn(envelope.commune_code, wait_seconds=wait):
-            # A fresh unit of work per attempt.
-            await retry_transient(lambda: handler(envelope, uow_factory()))
+            await handlers.project(envelope, apply)
 
-    @event_subscriber(broker, durable=handlers.CONSUMER_RECEIVED, event_type="DossierReceived", version=1,
-                      description="Dossiers received, by channel; in out-of-hours sessions; assisted", **options)
-    async def dossier_received(event: Envelope[DossierReceived]) -> None:
-        await count(event, handlers.on_dossier_received)
+    for event_type in handlers.CONSUMED:
+        _subscribe(broker, event_type, project, options)
 
-    @event_subscriber(broker, durable=handlers.CONSUMER_RETURNED, event_type="ResultReturned", version=1,
-                      description="Results returned: early, on time, late, at home, free of charge", **options)
-    async def result_returned(event: Envelope[ResultReturned]) -> None:
-        await count(event, handlers.on_result_returned)
 
-    @event_subscriber(broker, durable=handlers.CONSUMER_SURVEY, event_type="SurveySubmitted", version=1,
-                      description="Satisfaction ballots submitted, and how many satisfied", **options)
-    async def survey_submitted(event: Envelope[SurveySubmitted]) -> None:
-        await count(event, handlers.on_survey_submitted)
+def _subscribe(broker: NatsBroker, event_type: str, project, options: dict) -> None:
+    data_class = event_class(event_type, 1)
 
-    @event_subscriber(broker, durable=handlers.CONSUMER_SUPPLEMENT_REQUESTED, event_type="DossierSupplementRequested",
-                      version=1, description="Supplement requests", **options)
-    async def supplement_requested(event: Envelope[DossierSupplementRequested]) -> None:
-        await count(event, handlers.on_supplement_requested)
+    async def handle(event: Envelope[data_class]) -> None:  # type: ignore[valid-type]
+        await project(event)
 
-    @event_subscriber(broker, durable=handlers.CONSUMER_REFUSED, event_type="DossierRefused", version=1,
-                      description="Dossiers refused", **options)
-    async def dossier_refused(event: Envelope[DossierRefused]) -> None:
-        await count(event, handlers.on_dossier_refused)
-
-    @event_subscriber(broker, durable=handlers.CONSUMER_WITHDRAWN, event_type="DossierWithdrawn", version=1,
-                      description="Dossiers withdrawn", **options)
-    async def dossier_withdrawn(event: Envelope[DossierWithdrawn]) -> None:
-        await count(event, handlers.on_dossier_withdrawn)
-
-    @event_subscriber(broker, durable=handlers.CONSUMER_RESCHEDULED, event_type="DossierRescheduled", version=1,
-                      description="Reschedules (new appointments with an apology)", **options)
-    async def dossier_rescheduled(event: Envelope[DossierRescheduled]) -> None:
-        await count(event, handlers.on_dossier_rescheduled)
+    handle.__name__ = handle.__qualname__ = f"on_{handlers.CONSUMERS[event_type].removeprefix('reporting-').replace('-', '_')}"
+    event_subscriber(broker, durable=handlers.CONSUMERS[event_type], event_type=event_type, version=1,
+                     description=DESCRIPTIONS[event_type], **options)(handle)
