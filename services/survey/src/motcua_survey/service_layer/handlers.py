@@ -324,6 +324,14 @@ async def enter_paper_batch(command: EnterPaperBatch, uow: SurveyUnitOfWork, now
     twice = sorted({n for n in numbers if numbers.count(n) > 1})
     if twice:
         raise PaperNumbersTaken(twice)
+    try:
+        return await _enter_paper_batch(command, uow, now, policy, numbers)
+    except DuplicateKeyError as error:  # another batch took a number since we looked
+        raise PaperNumbersTaken(numbers) from error
+
+
+async def _enter_paper_batch(command: EnterPaperBatch, uow: SurveyUnitOfWork, now: datetime,
+                             policy: SurveyPolicy, numbers: list[str]) -> list[SurveyAnswer]:
     async with uow:
         campaign = await uow.campaigns.get(command.campaign_id)
         if campaign is None:
@@ -348,10 +356,7 @@ async def enter_paper_batch(command: EnterPaperBatch, uow: SurveyUnitOfWork, now
                                   paper_number=paper.paper_number, anonymous=True)
             await _record(uow, answer, policy, now, command.correlation_id)
             answers.append(answer)
-        try:
-            await uow.commit()
-        except DuplicateKeyError as error:  # another batch took a number since we looked
-            raise PaperNumbersTaken(numbers) from error
+        await uow.commit()
     log.info("survey.paper_batch", campaign_id=str(campaign.id), team_id=command.team_id, count=len(answers))
     return answers
 
