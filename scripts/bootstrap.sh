@@ -25,7 +25,7 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet \
   -e contracts -e libs/runtime \
-  -e services/intake -e services/notify -e services/survey -e services/reporting -e services/identity \
+  -e services/intake -e services/notify -e services/survey -e services/reporting -e services/identity -e services/hooks \
   -e deploy/devstack \
   -r requirements-dev.txt
 echo "$inputs" > "$stamp"

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("identity", "intake", "notify", "survey", "reporting")
+SERVICES = ("identity", "intake", "notify", "survey", "reporting", "hooks")
 
 
 def test_compose_runs_every_service_from_its_own_dockerfile_against_jetstream_and_a_replica_set():

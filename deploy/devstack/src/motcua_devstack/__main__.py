@@ -1,7 +1,7 @@
 """``python -m motcua_devstack up`` / ``motcua-up``: run the whole system locally.
 
 Starts NATS (JetStream) and MongoDB (replica set) from PyPI wheels unless ``NATS_URL`` /
-``MONGODB_URI`` point elsewhere, provisions the streams, runs the services (identity and the four of the one-stop shop), loads the
+``MONGODB_URI`` point elsewhere, provisions the streams, runs the services (identity, the four of the one-stop shop, hooks), loads the
 demo district and waits. Ctrl-C or SIGTERM stops the services, then NATS, then MongoDB.
 Data stays in ``<root>/.data`` for the next run; logs are in ``<root>/.run/logs``.
 """

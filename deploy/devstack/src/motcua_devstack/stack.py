@@ -51,6 +51,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("notify"),
     ServiceSpec("survey"),
     ServiceSpec("reporting"),
+    ServiceSpec("hooks"),
 )
 
 

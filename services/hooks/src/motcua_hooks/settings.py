@@ -1,0 +1,25 @@
+from pydantic_settings import SettingsConfigDict
+
+from motcua_runtime.settings import ServiceSettings
+
+
+class HooksSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="HOOKS_", extra="ignore")
+
+    service_name: str = "hooks"
+    #: How long a failing delivery is retried before its dossier's deliveries are parked
+    #: (a subscription may ask for less, never for more than ``max_retry_for_seconds``).
+    retry_for_seconds: float = 3 * 24 * 3600
+    max_retry_for_seconds: float = 7 * 24 * 3600
+    #: Exponential backoff between attempts: initial delay, doubled each time, capped.
+    retry_initial_delay_seconds: float = 1.0
+    retry_max_delay_seconds: float = 600.0
+    #: One HTTP attempt may take this long (connect + answer).
+    delivery_timeout_seconds: float = 10.0
+    #: Deliveries under way at once (one per dossier lane at most).
+    dispatch_concurrency: int = 16
+    dispatch_poll_seconds: float = 0.3
+    #: An alert (subscriber parked) is also POSTed here as JSON, e.g. to a mail or chat gateway.
+    alert_webhook_url: str = ""
+    #: Deployment administrators named in the alert (e-mail addresses for the gateway).
+    alert_recipients: list[str] = []
