@@ -50,6 +50,15 @@ class QuietHoursSettings(BaseModel):
     end: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+class RetrySettings(BaseModel):
+    """A commune's own retry policy (a flaky local gateway); none: the deployment's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int | None = Field(default=None, ge=1, le=20)
+    base_seconds: float | None = Field(default=None, ge=0.5, le=3600)
+
+
 class ChannelSettings(BaseModel):
     """What an administrator sets for a commune's channels."""
 
@@ -59,6 +68,7 @@ class ChannelSettings(BaseModel):
     email: EmailSettings = Field(default_factory=EmailSettings)
     zalo: ZaloSettings = Field(default_factory=ZaloSettings)
     quiet_hours: QuietHoursSettings = Field(default_factory=QuietHoursSettings)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
 
 
 class LetterheadSettings(BaseModel):

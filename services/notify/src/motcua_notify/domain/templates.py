@@ -245,7 +245,7 @@ _DEFAULTS_VI: dict[Purpose, Wording] = {
             "Trân trọng."
         ),
         sms=("{{ commune_name }} xin lỗi Ông/Bà: hồ sơ {{ dossier_code }} chưa có kết quả đúng hẹn. "
-             "Ngày hẹn mới: {{ new_appointment_date }}. Tra cứu: {{ lookup_url }}"),
+             "Ngày hẹn mới: {{ new_appointment_date }}.{% if lookup_url %} Tra cứu: {{ lookup_url }}{% endif %}"),
     ),
     Purpose.CONGRATULATION: Wording(
         title="THƯ CHÚC MỪNG",
@@ -292,10 +292,10 @@ _DEFAULTS_VI: dict[Purpose, Wording] = {
             "Kính gửi Ông/Bà {{ applicant_name }},\n\n"
             "{{ unit_name }} {{ commune_name }} đã tiếp nhận hồ sơ {{ procedure_name }} của Ông/Bà "
             "ngày {{ received_date }}, mã hồ sơ {{ dossier_code }}. Ngày hẹn trả kết quả: {{ appointment_date }}.\n\n"
-            "Ông/Bà có thể tra cứu tình trạng hồ sơ tại {{ lookup_url }}.\n\nTrân trọng."
+            "{% if lookup_url %}Ông/Bà có thể tra cứu tình trạng hồ sơ tại {{ lookup_url }}.\n\n{% endif %}Trân trọng."
         ),
         sms=("{{ commune_name }} đã nhận hồ sơ {{ dossier_code }}, hẹn trả {{ appointment_date }}. "
-             "Tra cứu: {{ lookup_url }}"),
+             "{% if lookup_url %}Tra cứu: {{ lookup_url }}{% endif %}"),
     ),
     Purpose.RESULT_READY: Wording(
         title="{{ commune_name }}: hồ sơ {{ dossier_code }} đã có kết quả",

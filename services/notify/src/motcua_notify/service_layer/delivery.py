@@ -97,13 +97,14 @@ class RateLimiter:
 class ContactCache:
     """A minute of memory between resolving an intent and sending its messages (never stored)."""
 
-    def __init__(self, directory: ContactDirectory, ttl: float = 60.0) -> None:
+    def __init__(self, directory: ContactDirectory, ttl: float = 30.0) -> None:
         self.directory, self.ttl = directory, ttl
         self._cache: dict[str, tuple[float, Contact | None]] = {}
 
-    async def get(self, dossier_id: str, purpose: str) -> Contact | None:
+    async def get(self, dossier_id: str, purpose: str, fresh: bool = False) -> Contact | None:
+        """``fresh``: ask intake now (resolving an intent: an opt-out must count from the moment it is made)."""
         hit = self._cache.get(dossier_id)
-        if hit and time.monotonic() - hit[0] < self.ttl:
+        if hit and not fresh and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
         contact = await self.directory.contact(dossier_id, purpose)
         self._cache[dossier_id] = (time.monotonic(), contact)
@@ -194,6 +195,7 @@ class DeliveryWorker:
 
     # ------------------------------------------------------------------ loop
     async def run_forever(self) -> None:
+        log.info("delivery.worker_started", owner=self.owner)
         while True:
             try:
                 busy = await self.run_once()
@@ -263,7 +265,7 @@ class DeliveryWorker:
         config = await commune_config(self.db, commune, self.settings)
         contact = None
         if intent.get("dossier_id"):
-            contact = await self.contacts.get(intent["dossier_id"], purpose.value)
+            contact = await self.contacts.get(intent["dossier_id"], purpose.value, fresh=True)
             if contact is None:
                 await self._finish_intent(intent, "skipped", "unknown_dossier", [], None)
                 return
@@ -420,6 +422,11 @@ class DeliveryWorker:
             result = AttemptResult(Outcome.TEMPORARY, f"{type(error).__name__}: {error}")
         await self.record(message["_id"], result, lease=True)
 
+    async def _policy(self, commune_code: str) -> RetryPolicy:
+        retry = (await commune_config(self.db, commune_code, self.settings)).channels.retry
+        return RetryPolicy(retry.max_attempts or self.policy.max_attempts, retry.base_seconds or self.policy.base_seconds,
+                           self.policy.max_seconds)
+
     async def record(self, message_id: str, result: AttemptResult, *, lease: bool = False,
                      via_callback: bool = False) -> dict | None:
         """Write an attempt's (or a callback's) outcome; when final, stage MessageSent/Failed in
@@ -437,7 +444,7 @@ class DeliveryWorker:
                     return
                 now = self.now()
                 attempts = max(message.get("attempts", 0), 1)
-                transition = after_attempt(result, attempts, now, self.policy)
+                transition = after_attempt(result, attempts, now, await self._policy(message["commune_code"]))
                 changes: dict[str, Any] = {"status": transition.status.value, "lease_until": None,
                                            "awaiting_callback": transition.status is Status.SENDING,
                                            "last_detail": result.detail}
