@@ -239,6 +239,10 @@ class Stack:
                                                                        "INTAKE_DATA_KEY_MASTER_FILE")):
             self.local_master_key = self.data_dir / "intake-master-key"
             self.service_env["INTAKE_DATA_KEY_MASTER_FILE"] = str(self.local_master_key)
+        # Notify: where its sinks write on a local run, and the secret providers sign delivery reports with.
+        self.service_env.setdefault("NOTIFY_SINK_DIR", str(self.run_dir / "notify-sink"))
+        if "NOTIFY_CALLBACK_SECRET" not in os.environ:
+            self.service_env.setdefault("NOTIFY_CALLBACK_SECRET", base64.b64encode(os.urandom(24)).decode("ascii"))
         self.use_env_servers = use_env_servers
         self.nats_sync_always = nats_sync_always
         self.specs = services
