@@ -60,6 +60,18 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=error.status,
         )
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def unencodable_text(request: Request, error: UnicodeEncodeError) -> JSONResponse:
+        # JSON may carry lone surrogates ("\udbdd") that no database or message can store: the
+        # write failed before anything was committed; the sender gets a 422, not a 500.
+        vi = "Dữ liệu gửi lên chứa ký tự không hợp lệ (không phải văn bản Unicode hợp lệ)."
+        en = "The request contains characters that are not valid Unicode text."
+        return JSONResponse(
+            {"error": {"code": "invalid_text", "message": en if _wants_english(request) else vi,
+                       "message_vi": vi, "message_en": en}},
+            status_code=422,
+        )
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = [

@@ -25,7 +25,7 @@ from motcua_intake.adapters.repository import (
     received_between,
     record_lookup_failure,
 )
-from motcua_runtime.due_dates import WorkingCalendar
+from motcua_runtime.due_dates import WorkingCalendar, YearNotInCalendar
 from motcua_intake.domain.sessions import SessionClosed
 from motcua_intake.domain.model import (
     STATUS_VI,
@@ -293,6 +293,13 @@ def router(
                 f"Không có thủ tục hành chính mã '{body.procedure_code}' trong danh mục.",
                 f"There is no procedure with code '{body.procedure_code}' in the catalogue.",
             ) from error
+        except YearNotInCalendar as error:
+            raise UserFacingError(
+                422, error.code,
+                f"Lịch làm việc năm {error.year} chưa có nên không tính được ngày hẹn trả kết quả; hãy nhờ quản "
+                "trị nạp lịch năm đó.",
+                f"The working calendar of {error.year} is not loaded, so the appointment cannot be computed; ask "
+                "the administrator to load that year.") from error
         except SessionClosed as error:
             raise UserFacingError(
                 409, error.code,
@@ -350,6 +357,14 @@ def router(
             )
         except handlers.DossierError as error:
             raise _user_facing(error, command.dossier_code) from error
+        except YearNotInCalendar as error:
+            # A step (or a date) beyond the working calendars loaded: nothing was written.
+            raise UserFacingError(
+                422, error.code,
+                f"Lịch làm việc năm {error.year} chưa có nên không tính được ngày hẹn; hãy chọn thời hạn ngắn hơn "
+                "hoặc nhờ quản trị nạp lịch năm đó.",
+                f"The working calendar of {error.year} is not loaded, so the date cannot be computed; choose a "
+                "shorter time or ask the administrator to load that year.") from error
         log.info("dossier." + type(command).__name__, commune=command.commune_code, dossier_code=dossier.code,
                  status=dossier.status.value)
         return DossierOut.of(dossier)
