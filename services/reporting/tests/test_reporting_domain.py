@@ -1,0 +1,172 @@
+"""Reporting's pure parts, no servers: what each event changes, periods, medians, the two
+satisfaction measures, the scorecard, exports and charts."""
+
+import csv
+import io
+import uuid
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from motcua_reporting.adapters import exports
+from motcua_reporting.adapters.storage import operations
+from motcua_reporting.domain.figures import Figures, district_total, median_from_histogram
+from motcua_reporting.domain.periods import Granularity, PeriodError, bucket_of, buckets, resolve
+from motcua_reporting.domain.projection import effect_of, local_day
+from motcua_reporting.domain.scorecard import DEFAULT_CRITERIA, Criterion, assess, meets_standard
+from motcua_reporting.entrypoints import charts
+from motcua_reporting.entrypoints.http import visible_communes
+from motcua_reporting.service_layer import tables
+from motcua_runtime.auth import Principal
+
+from services.reporting.tests.events import Dossier, ballot, letter, message
+
+
+def test_a_receipt_counts_in_every_dimension_it_names_and_opens_the_dossier():
+    session = uuid.uuid4()
+    d = Dossier("26041", 1, "CT-CHUKY", "out_of_hours", "2026-03-15 08:00", "2026-03-16 17:00", "cb2", session)
+    effect = effect_of(d.received())
+    assert effect.day == "2026-03-15"
+    dims = {(c.dim, c.key): c.inc for c in effect.counters}
+    assert dims[("all", "")] == {"received": 1, "received_ch_out_of_hours": 1, "received_in_sessions": 1}
+    assert set(dims) == {("all", ""), ("field", "chung_thuc"), ("procedure", "CT-CHUKY"),
+                         ("channel", "out_of_hours"), ("officer", "cb2"), ("proc_officer", "CT-CHUKY|cb2"),
+                         ("session", str(session))}
+    assert effect.dossier.set["received_at"] == d.received_at and effect.dossier.max == {"due_at": d.due_at}
+
+
+def test_a_late_return_without_reschedule_calls_for_an_apology_and_is_timed():
+    d = Dossier("26041", 2)
+    effect = effect_of(d.returned("2026-03-09 09:00", "late", 4.5))
+    inc = effect.counters[0].inc
+    assert inc == {"returned": 1, "late": 1, "late_not_rescheduled": 1, "pwd_n": 1, "pwd_sum": 4.5}
+    assert effect.counters[0].hist == {"450": 1}
+    assert effect.dossier.set["late"] is True and effect.dossier.set["outcome"] == "returned"
+    rescheduled = effect_of(d.returned("2026-03-09 09:00", "late", 4.5, rescheduled=True))
+    assert "late_not_rescheduled" not in rescheduled.counters[0].inc
+
+
+def test_ballots_letters_and_messages():
+    d = Dossier("26041", 3)
+    unhappy = effect_of(d.ballot("2026-03-05 10:00", 2, complaint=True, factors={"officer": 4, "result": 2}))
+    assert unhappy.dossier.set["unsatisfied"] is True and unhappy.dossier.set["complained"] is True
+    factors = {c.key: c.inc for c in unhappy.counters if c.dim == "factor"}
+    assert factors == {"officer": {"ballots": 1, "satisfied": 1}, "result": {"ballots": 1}}
+    neutral = effect_of(d.ballot("2026-03-05 10:00", 3))
+    assert neutral.dossier is None  # 3 is neither satisfied nor "rated unsatisfied"
+    anonymous = effect_of(ballot("26041", "2026-03-05 10:00", 5))
+    assert anonymous.dossier is None and anonymous.counters[0].inc == {"ballots": 1, "satisfied": 1}
+    birth = effect_of(letter("26041", "2026-03-05 10:00", "congratulation", "life_event", "birth"))
+    assert birth.counters[0].inc == {"letters_congratulation": 1, "letters_congratulation_birth": 1}
+    assert effect_of(message("26041", "2026-03-05 10:00", "sms", False)).counters[0].inc == {
+        "messages_failed": 1, "sms_failed": 1}
+    assert effect_of(message("26041", "2026-03-05 10:00", "email", True)).counters[0].inc == {"messages_sent": 1}
+
+
+def test_a_batch_merges_increments_per_document():
+    d = Dossier("26041", 4)
+    effects = [effect_of(d.received()), effect_of(Dossier("26041", 5).received())]
+    counter_ops, dossier_ops, commune_ops = operations(effects, at=d.received_at)
+    # Two receipts the same day, same procedure, same officer: one update per document.
+    assert len(counter_ops) == 6 and len(dossier_ops) == 2 and len(commune_ops) == 1
+    assert counter_ops[0]._doc["$inc"]["c.received"] == 2
+
+
+def test_local_day_is_vietnam_time():
+    from datetime import UTC, datetime
+
+    assert local_day(datetime(2026, 1, 31, 23, 30, tzinfo=UTC)) == "2026-02-01"
+
+
+def test_periods():
+    assert resolve(Granularity.MONTH, date(2026, 2, 14), None, None).last == date(2026, 2, 28)
+    q = resolve(Granularity.QUARTER, date(2026, 11, 2), None, None)
+    assert (q.first, q.last, q.label()) == (date(2026, 10, 1), date(2026, 12, 31), "Quý 4/2026")
+    w = resolve(Granularity.WEEK, date(2026, 11, 22), None, None)  # a Sunday
+    assert (w.first, w.last) == (date(2026, 11, 16), date(2026, 11, 22))
+    custom = resolve(None, None, date(2026, 3, 15), date(2026, 3, 16))
+    assert custom.granularity is Granularity.CUSTOM and custom.label() == "15/03/2026 – 16/03/2026"
+    with pytest.raises(PeriodError):
+        resolve(None, None, date(2026, 3, 16), date(2026, 3, 15))
+    with pytest.raises(PeriodError):
+        resolve(None, None, date(2026, 3, 16), None)
+    assert bucket_of("2026-03-30", Granularity.WEEK) == "2026-W14"
+    assert buckets(resolve(Granularity.YEAR, date(2026, 5, 1), None, None), Granularity.QUARTER) == [
+        "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+
+
+def test_median_from_histogram():
+    assert median_from_histogram({}) is None
+    assert median_from_histogram({"100": 1, "200": 1, "300": 1}) == 2.0
+    assert median_from_histogram({"100": 1, "200": 2, "300": 2, "500": 1}) == 2.5
+    assert median_from_histogram({"50": 3}) == 0.5
+
+
+def test_the_two_satisfaction_measures_are_different_figures():
+    f = Figures({"ballots": 600, "satisfied": 548, "returned": 535, "early": 432, "on_time": 97, "late": 6},
+                {"in_scope_766": 535, "penalised_766": 20})
+    assert round(f.ballot_satisfaction_rate, 4) == 0.9133
+    assert round(f.satisfaction_index_766, 4) == round(515 / 535, 4)
+    assert round(f.on_time_rate, 4) == 0.9888
+    assert Figures().satisfaction_index_766 is None and Figures().ballot_satisfaction_rate is None
+    total = district_total([f, Figures({"ballots": 400, "satisfied": 400})])
+    assert total.ballot_satisfaction_rate == 0.948  # from the sums, not an average of rates
+
+
+def test_apology_gap():
+    f = Figures({"rescheduled": 2, "late": 3, "late_not_rescheduled": 1, "letters_apology": 2})
+    assert (f.apologies_expected, f.apology_gap) == (3, 1)
+
+
+def test_scorecard_meets_only_with_every_criterion():
+    good = Figures({"received": 10, "received_online": 4, "returned": 10, "early": 10, "ballots": 10,
+                    "satisfied": 10}, {"in_scope_766": 10})
+    assert meets_standard(assess(good, DEFAULT_CRITERIA.criteria))
+    checks = assess(Figures({"received": 10, "received_online": 2}), DEFAULT_CRITERIA.criteria)
+    assert [c.met for c in checks] == [False, False, False, False, True]
+    assert checks[1].value is None  # nothing returned: not measurable, not met
+    with pytest.raises(ValueError):
+        Criterion(metric="nothing", op=">=", threshold=1)
+
+
+def test_visible_communes():
+    overseer = Principal("o", "O", frozenset({"district_overseer"}), ("*",))
+    leader = Principal("l", "L", frozenset({"commune_leader"}), ("A",))
+    admin = Principal("a", "A", frozenset({"administrator"}), ("*",))
+    assert visible_communes(overseer, ["A", "B"], None) == ["A", "B"]
+    assert visible_communes(overseer, ["A", "B"], "B,C") == ["B", "C"]
+    assert visible_communes(leader, ["A", "B"], None) == ["A"]
+    assert visible_communes(leader, ["A", "B"], "B") == []
+    assert visible_communes(admin, ["A", "B"], None) == []
+
+
+def test_exports_keep_vietnamese_headers_and_rates_as_percent():
+    f = Figures({"received": 3, "received_online": 1, "ballots": 600, "satisfied": 548})
+    table = tables.summary_table(f)
+    text = exports.to_csv(table).decode("utf-8")
+    assert text.startswith("\ufeffChỉ tiêu,Giá trị")
+    rows = dict(list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:])
+    assert rows["Tỷ lệ phiếu hài lòng"] == "0.9133"
+    sheet = load_workbook(io.BytesIO(exports.to_xlsx(table, title="Xã A — Tháng 3/2026"))).active
+    assert sheet["A1"].value == "Xã A — Tháng 3/2026"
+    values = {row[0].value: row[1] for row in sheet.iter_rows(min_row=4)}
+    assert values["Tỷ lệ phiếu hài lòng"].value == 0.9133
+    assert values["Tỷ lệ phiếu hài lòng"].number_format == "0.0%"
+    assert values["Tiếp nhận trong kỳ"].value == 3
+
+
+def test_vietnamese_number_format():
+    assert tables.format_value(0.9133, "rate") == "91,3 %"
+    assert tables.format_value(12345, "count") == "12.345"
+    assert tables.format_value(2.5, "days") == "2,5"
+    assert tables.format_value(None, "rate") == "—"
+    assert tables.format_value(0.9133, "rate", "en") == "91.3 %"
+
+
+def test_charts_are_inline_svg_with_values():
+    svg = charts.bar_chart(["01/2026", "02/2026"], [("Tiếp nhận", [3, 5])], title="Hồ sơ", chart_id="c")
+    assert svg.startswith("<svg") and 'data-value="5"' in svg and "http" not in svg.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    lines = charts.rate_chart(["a", "b", "c"], [("x", [0.5, None, 1.0])], title="t", target=0.3)
+    assert lines.count("<circle") == 2 and 'class="target"' in lines
