@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from motcua_devstack.demo_survey import load_survey_demo
+
 __all__ = [
     "DEMO_PASSWORD",
     "demo_accounts_text",
@@ -428,6 +430,7 @@ async def load_demo(
         log("demo data:")
         for r in results:
             log(r.line())
+        await load_survey_demo(client, urls, communes, seed=seed, log=log, password=password)
         reporting = urls.get("reporting")
         if reporting:
             await _log_figures(client, reporting.rstrip("/"), log, await sign_in(client, urls, "giamsat", password))
