@@ -78,4 +78,6 @@ ACCESS = AccessPolicy({
     ("GET", "/v1/forms/fonts/{name}"): PUBLIC,
     # Counter pages read like the API; a browser that is not signed in goes to the sign-in page.
     ("GET", "/quay/{commune_code}/*"): READ.as_page(),
+    # The leader's review of the personal-data access log (the overseer reads it too).
+    ("GET", "/quay/{commune_code}/nhat-ky-du-lieu-ca-nhan"): commune(write=False, roles={Role.COMMUNE_LEADER}).as_page(),
 })

@@ -518,6 +518,9 @@ def install(
     render = Renderer()
     app.mount(STATIC_URL, StaticFiles(directory=STATIC), name="static")
     app.include_router(counter_router(uow_factory, calendar, db, render))
+    # The applicant's personal data (on purpose, logged) and the leader's access log.
+    from motcua_intake.entrypoints import privacy_pages
+    app.include_router(privacy_pages.router(calendar, db, render, language))
     app.include_router(public_router(calendar, render))
 
 
