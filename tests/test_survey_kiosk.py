@@ -94,3 +94,24 @@ async def test_a_bad_tap_is_refused_and_stores_nothing(services, http, overseer,
     assert (await http.post(url, json={"taps": [{"client_id": "not-an-id", "overall": 5}]})).status_code == 422
     assert await kiosk_answers(http, survey, commune) == []
     assert (await overseer.post(url, json={"taps": [good]})).status_code == 403
+
+
+async def test_kiosk_taps_during_a_broker_outage_are_announced_once_when_it_is_back(stack, services, http,
+                                                                                    commune):
+    if stack.nats is None:
+        pytest.skip("NATS is external: this test restarts the embedded one")
+    survey = services["survey"].base_url
+    url = f"{survey}/v1/communes/{commune}/kiosk/answers"
+    taps = [{"client_id": str(uuid.uuid4()), "overall": overall} for overall in (5, 4, 4, 2, 5)]
+    stack.nats.kill9()
+    try:
+        first = as_json(await http.post(url, json={"taps": taps[:3]}))
+        # The tablet did not hear back and sends everything again, plus two new taps.
+        second = as_json(await http.post(url, json={"taps": taps}))
+    finally:
+        await asyncio.to_thread(stack.nats.restart)
+    assert len(first["recorded"]) == 3 and (len(second["recorded"]), len(second["duplicates"])) == (2, 3)
+    events = await eventually(lambda: _events_if(stack, commune, 5), timeout=90)
+    await asyncio.sleep(2)
+    events = await events_of(stack.nats_url, f"motcua.events.{commune}.SurveySubmitted.v1")
+    assert sorted(e["data"]["ballot_id"] for e in events) == sorted(t["client_id"] for t in taps)
