@@ -32,6 +32,8 @@ spec.loader.exec_module(nats_permissions)
 SERVICES = ("motcua_services", "mat-khau-dich-vu")
 COMMUNE_USER = nats_permissions.OutsideUser("xa_26041", "mat-khau-xa", commune="26041")
 PORTAL = nats_permissions.OutsideUser("portal", "mat-khau-cong")
+#: Runs the example subscriber (examples/nats_subscriber.py) under its restricted user.
+OTHER_COMMUNE = nats_permissions.OutsideUser("xa_15667", "mat-khau-xa-khac", commune="15667")
 
 
 def test_the_committed_auth_conf_is_generated_from_the_public_events():
@@ -46,7 +48,7 @@ def test_the_committed_auth_conf_is_generated_from_the_public_events():
 async def secured_nats(tmp_path_factory):
     base = tmp_path_factory.mktemp("nats-secured")
     port, http_port = free_port(), free_port()
-    (base / "auth.conf").write_text(nats_permissions.render(*SERVICES, [COMMUNE_USER, PORTAL]))
+    (base / "auth.conf").write_text(nats_permissions.render(*SERVICES, [COMMUNE_USER, PORTAL, OTHER_COMMUNE]))
     (base / "nats.conf").write_text("\n".join([
         f"listen: {LOOPBACK}:{port}", f"http: {LOOPBACK}:{http_port}",
         f'jetstream {{ store_dir: "{base / "js"}" }}', "include auth.conf", ""]))
@@ -182,3 +184,25 @@ async def test_a_public_reader_takes_one_public_event_of_every_commune(secured_n
         assert any("violation for publish to \"motcua.events" in e.lower() for e in errors), errors
     finally:
         await nc.close()
+
+
+async def test_the_example_subscriber_runs_under_a_communes_restricted_user(secured_nats):
+    import json
+    import sys
+
+    url = secured_nats["services_url"]
+    internal = new_envelope(FollowUpRaised(follow_up_id=uuid.uuid4(), ballot_id=uuid.uuid4(), reason="complaint",
+                                           raised_at=datetime.now(UTC)),
+                            source="survey", commune_code="15667", correlation_id="c")
+    mine = [dossier_received("15667", 21), dossier_received("15667", 22)]
+    await publish_events(url, [mine[0], internal, dossier_received("26041", 23), mine[1]])
+    user = OTHER_COMMUNE
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "examples" / "nats_subscriber.py"), "--name", user.name, "--commune", "15667",
+        "--server", f"nats://{user.name}:{user.password}@{LOOPBACK}:{secured_nats['port']}", "--idle-exit", "4",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd="/")
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, err.decode()
+    got = [json.loads(line) for line in out.decode().splitlines()]
+    assert {e["commune_code"] for e in got} == {"15667"} and {e["event_type"] for e in got} == {"DossierReceived"}
+    assert [e["event_id"] for e in got][-2:] == [str(m.event_id) for m in mine]
