@@ -17,7 +17,6 @@ from motcua_runtime.unit_of_work import retry_transient
 
 from motcua_survey.adapters import repository as queries
 from motcua_survey.domain.campaign import (
-    CAMPAIGN_CHANNELS,
     Campaign,
     CampaignKind,
     InvalidCampaign,

@@ -100,12 +100,48 @@ def default_calendar(year: int, utc_offset_hours: int = 7) -> WorkingCalendar:
                            years=frozenset(years))
 
 
+class BallotRepository(Protocol):
+    async def add(self, ballot: Ballot) -> None: ...
+    async def get(self, commune_code: str, ballot_id: UUID) -> Ballot | None: ...
+    async def get_by_token(self, token: str) -> Ballot | None: ...
+    async def get_for_dossier(self, commune_code: str, dossier_id: UUID) -> Ballot | None: ...
+    async def mark_submitted(self, ballot: Ballot) -> bool:
+        """Store the submission only if the ballot is still open; False when another won."""
+        ...
+
+
+class AnswerRepository(Protocol):
+    async def add(self, answer: SurveyAnswer) -> None:
+        """Raises DuplicateKeyError for a known id, or a paper number already in the campaign."""
+        ...
+
+    async def get(self, answer_id: UUID) -> SurveyAnswer | None: ...
+    async def paper_numbers_taken(self, campaign_id: UUID, numbers: list[str]) -> list[str]: ...
+
+
+class FollowUpRepository(Protocol):
+    async def add(self, item: FollowUp) -> None: ...
+    async def get(self, commune_code: str, follow_up_id: UUID) -> FollowUp | None: ...
+    async def save(self, item: FollowUp) -> None: ...
+
+
+class FeedbackRepository(Protocol):
+    async def add(self, item: Feedback) -> None: ...
+    async def get(self, code: str) -> Feedback | None: ...
+    async def save(self, item: Feedback, *, unless_answered: bool = True) -> bool: ...
+
+
+class CampaignRepository(Protocol):
+    async def add(self, campaign: Campaign) -> None: ...
+    async def get(self, campaign_id: UUID) -> Campaign | None: ...
+
+
 class SurveyUnitOfWork(UnitOfWork, Protocol):
-    ballots: object
-    answers: object
-    follow_ups: object
-    feedback: object
-    campaigns: object
+    ballots: BallotRepository
+    answers: AnswerRepository
+    follow_ups: FollowUpRepository
+    feedback: FeedbackRepository
+    campaigns: CampaignRepository
 
 
 # --------------------------------------------------------------------------- commands
