@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from motcua_devstack.demo_survey import load_survey_demo
+from motcua_devstack.demo_reporting import show_reporting
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -434,6 +435,7 @@ async def load_demo(
         reporting = urls.get("reporting")
         if reporting:
             await _log_figures(client, reporting.rstrip("/"), log, await sign_in(client, urls, "giamsat", password))
+            await show_reporting(client, urls, await sign_in(client, urls, "giamsat", password), [c.code for c in communes], log)
         return list(results)
     finally:
         if own_client:
