@@ -8,7 +8,7 @@ from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_hooks.adapters.alerts import AlertNotifier
 from motcua_hooks.adapters.sender import HttpSender
-from motcua_hooks.adapters.storage import HooksStore, MongoHooksUnitOfWork, ensure_indexes
+from motcua_hooks.adapters.storage import DeliveryQueue, HooksStore, MongoHooksUnitOfWork, ensure_indexes
 from motcua_hooks.adapters.stream import messages_between
 from motcua_hooks.entrypoints import http, pages, subscribers
 from motcua_hooks.entrypoints.access import ACCESS
@@ -26,7 +26,8 @@ def create_app(settings: HooksSettings | None = None) -> FastAPI:
         return HooksStore(app.state.infra.db)
 
     def wire(infra: Infrastructure, app: FastAPI) -> None:
-        subscribers.register(infra.broker, settings, uow_factory)
+        subscribers.register(infra.broker, settings, uow_factory,
+                             lambda: DeliveryQueue(infra.db, None).active_subscriptions())
         app.include_router(pages.router())
         app.include_router(http.catalogue_router())
         app.include_router(http.router(store, settings))

@@ -14,7 +14,6 @@ from motcua_contracts.export import schema_documents
 from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 
-from motcua_hooks.adapters.storage import HooksStore
 from motcua_hooks.domain.subscriptions import ACTIVE, DELETED, PAUSED
 from motcua_hooks.service_layer.handlers import new_id
 from motcua_hooks.settings import HooksSettings

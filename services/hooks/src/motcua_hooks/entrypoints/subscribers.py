@@ -43,7 +43,8 @@ class PublishedEvent(BaseModel):
     data: dict[str, Any]
 
 
-def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handlers.UowFactory) -> None:
+def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handlers.UowFactory,
+             subscriptions: handlers.SubscriptionsReader) -> None:
     subject = f"{EVENTS_SUBJECT_PREFIX}.>"
     config = ConsumerConfig(
         durable_name=handlers.CONSUMER,
@@ -63,4 +64,4 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
     async def public_event(event: PublishedEvent, message: NatsMessage) -> None:
         raw = message.raw_message.data
         document = {**json.loads(raw), "occurred_at": event.occurred_at, "event_id": str(event.event_id)}
-        await handlers.record_event(document, raw.decode(), uow_factory)
+        await handlers.record_event(document, raw.decode(), uow_factory, subscriptions=subscriptions)

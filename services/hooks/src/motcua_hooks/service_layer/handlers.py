@@ -52,16 +52,26 @@ class HooksUnitOfWork(Protocol):
 UowFactory = Callable[[], HooksUnitOfWork]
 
 
+SubscriptionsReader = Callable[[], Awaitable[list[Subscription]]]
+
+
 async def record_event(event: dict[str, Any], body: str, uow_factory: UowFactory, *,
                        consumer: str = CONSUMER, only: str | None = None, replay_id: str | None = None,
-                       now: datetime | None = None) -> int:
+                       now: datetime | None = None, subscriptions: SubscriptionsReader | None = None) -> int:
     """Queue one event for every active subscription it matches (``only``: that one), once per
     ``consumer`` and event. Internal events are never queued. Returns how many were queued
-    (0 for a duplicate)."""
+    (0 for a duplicate).
+
+    ``subscriptions``: a quick read outside any transaction; an event no subscription wants
+    then costs no transaction at all (most events, on a deployment with few subscribers)."""
     if not is_public(event["event_type"], event["schema_version"]):
         return 0
+    data = event.get("data") or {}
+    if subscriptions is not None and not any(
+            s.matches(event["event_type"], event["commune_code"], data) for s in await subscriptions()):
+        return 0
     queued = 0
-    key = ordering_key(event.get("data") or {}, str(event["event_id"]))
+    key = ordering_key(data, str(event["event_id"]))
 
     async def effect(uow: HooksUnitOfWork) -> None:
         nonlocal queued
