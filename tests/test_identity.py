@@ -1,6 +1,7 @@
 """The identity service as the other services see it: tokens checked against its published
 key set (PyJWKClient, as every service does), the sign-in page and its cookie."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -179,3 +180,86 @@ async def test_a_cross_site_form_cannot_use_the_sign_in_cookie(services, identit
     await asyncio.sleep(0.2)
     after = (await anonymous.get(f"{intake}/v1/retention/runs", headers=bearer)).json()["total"]
     assert after == before + 1  # only the same-origin request ran the job
+
+
+async def test_pages_sign_in_at_a_district_provider_with_the_authorization_code_flow(stack, services):
+    """With IDENTITY_OIDC_* set, /dang-nhap goes to the district's provider (here a small stand-in
+    for Keycloak: discovery, authorize, token with PKCE, JWKS) and the callback keeps the
+    provider's token in the usual cookie; a callback with another state is refused."""
+    import asyncio
+    import base64
+    import hashlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs as qs, urlencode, urlsplit as split
+
+    from tests.conftest import extra_service
+
+    key = SigningKey.generate()
+    codes: dict[str, dict] = {}
+
+    class Provider(BaseHTTPRequestHandler):
+        def _json(self, status, body):
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            url = split(self.path)
+            if url.path == "/.well-known/openid-configuration":
+                return self._json(200, {"issuer": base, "authorization_endpoint": f"{base}/auth",
+                                        "token_endpoint": f"{base}/token", "jwks_uri": f"{base}/jwks"})
+            if url.path == "/jwks":
+                return self._json(200, key.jwks())
+            if url.path == "/auth":  # the user signs in at the provider; it sends the browser back
+                q = {k: v[0] for k, v in qs(url.query).items()}
+                code = f"code-{len(codes)}"
+                codes[code] = q
+                self.send_response(302)
+                self.send_header("Location", f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q['state']})}")
+                self.end_headers()
+                return None
+            return self._json(404, {})
+
+        def do_POST(self):
+            form = {k: v[0] for k, v in qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
+            asked = codes.pop(form.get("code", ""), None)
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(form.get("code_verifier", "").encode()).digest())
+            if asked is None or form.get("client_secret") != "bi-mat-client" or \
+                    challenge.rstrip(b"=").decode() != asked["code_challenge"]:
+                return self._json(400, {"error": "invalid_grant"})
+            now = int(datetime.now(UTC).timestamp())
+            token = key.sign({"iss": base, "aud": "motcua", "sub": "kc-7f3a", "name": "Lãnh đạo Keycloak",
+                              "realm_access": {"roles": ["commune_leader"]}, "communes": "26041 26032",
+                              "iat": now, "exp": now + 600})
+            return self._json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 600})
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Provider)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    replica = extra_service(stack, "identity")
+    try:
+        replica.start({"IDENTITY_OIDC_ISSUER_URL": base, "IDENTITY_OIDC_CLIENT_ID": "motcua-pages",
+                       "IDENTITY_OIDC_CLIENT_SECRET": "bi-mat-client", "IDENTITY_SEED_DEMO_USERS": "false",
+                       "MOTCUA_AUTH_JWKS_URL": f"{base}/jwks", "MOTCUA_AUTH_ISSUER": base})
+        await asyncio.to_thread(replica.wait_ready, 60)
+        async with httpx.AsyncClient(timeout=15, follow_redirects=True) as browser:
+            page = await browser.get(f"{replica.base_url}/dang-nhap", params={"next": "/tai-khoan"})
+            assert page.status_code == 200 and str(page.url) == f"{replica.base_url}/tai-khoan"
+            assert "Lãnh đạo Keycloak" in page.text and "26041, 26032" in page.text
+            assert browser.cookies.get(TOKEN_COOKIE)
+        async with httpx.AsyncClient(timeout=15, follow_redirects=False) as browser:
+            start = await browser.get(f"{replica.base_url}/dang-nhap")
+            assert start.status_code == 303 and start.headers["location"].startswith(f"{base}/auth?")
+            forged = await browser.get(f"{replica.base_url}/dang-nhap/oidc/callback",
+                                       params={"code": "code-x", "state": "khong-phai"})
+            assert forged.status_code == 400 and TOKEN_COOKIE not in forged.cookies
+    finally:
+        replica.stop()
+        server.shutdown()

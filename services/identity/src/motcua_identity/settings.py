@@ -35,6 +35,14 @@ class IdentitySettings(ServiceSettings):
     #: Failed sign-ins per username and address allowed in ``sign_in_window_seconds`` before 429.
     sign_in_max_failures: int = Field(default=5, ge=1)
     sign_in_window_seconds: int = Field(default=15 * 60, ge=10)
+    #: Pages sign in at the district's own OpenID Connect provider (e.g. a Keycloak realm,
+    #: ``https://sso.example.gov.vn/realms/huyen``) instead of the built-in accounts.
+    oidc_issuer_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_scopes: str = "openid"
+    #: Where the provider sends the browser back (default: this service's /dang-nhap/oidc/callback).
+    oidc_redirect_url: str = ""
 
     @model_validator(mode="after")
     def _issuer(self) -> "IdentitySettings":

@@ -15,6 +15,7 @@ ACCESS = AccessPolicy({
     ("GET", "/"): PUBLIC,
     ("GET", "/dang-nhap"): PUBLIC,
     ("POST", "/dang-nhap"): PUBLIC,
+    ("GET", "/dang-nhap/oidc/callback"): PUBLIC,  # a district provider's authorization code comes back
     ("POST", "/dang-xuat"): PUBLIC,
     ("GET", "/dang-xuat"): PUBLIC,
     ("GET", "/tai-khoan"): SIGNED_IN.as_page(),

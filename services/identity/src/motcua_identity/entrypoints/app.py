@@ -10,7 +10,7 @@ from motcua_runtime.service import Infrastructure, build_service_app
 from motcua_identity.adapters.sign_in_limits import SignInLimiter, ensure_sign_in_indexes
 from motcua_identity.adapters.signing_key import load_signing_key
 from motcua_identity.adapters.user_store import MongoUserStore
-from motcua_identity.entrypoints import http, pages
+from motcua_identity.entrypoints import http, oidc, pages
 from motcua_identity.entrypoints.access import ACCESS
 from motcua_identity.service_layer import handlers
 from motcua_identity.settings import IdentitySettings
@@ -31,6 +31,9 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         def limiter() -> SignInLimiter:
             return SignInLimiter(infra.db, settings.sign_in_max_failures, settings.sign_in_window_seconds)
 
+        if settings.oidc_issuer_url:
+            # The district's provider signs people in: its sign-in comes first (same paths).
+            app.include_router(oidc.router(settings, pages.safe_return))
         app.include_router(http.router(users, issuer, settings, limiter))
         app.include_router(pages.router(users, issuer, settings, limiter))
 
@@ -53,5 +56,6 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         on_startup=on_startup,
         with_relay=False,
         access=ACCESS,
-        token_keys=key.key_for,
+        # With a district provider, the cookie holds its tokens: checked against its JWKS.
+        token_keys=None if settings.oidc_issuer_url else key.key_for,
     )
