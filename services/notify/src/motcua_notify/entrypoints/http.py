@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from motcua_contracts import CommuneCode
-from motcua_runtime.auth import forbidden, not_signed_in, token_of
+from motcua_runtime.auth import forbidden, not_signed_in, optional_principal, record_denial, token_of
 from motcua_runtime.errors import UserFacingError
 
 from motcua_notify.adapters import storage
@@ -366,15 +366,20 @@ def router(infra, settings, worker: callable) -> APIRouter:
     # ----------------------------------------------------------------- callback
     @api.post("/delivery-status/{channel}", response_model=CallbackOut,
               summary="Delivery status from a provider (HMAC-SHA256 signed, see docs/notify.md)")
-    async def delivery_status(channel: Literal["sms", "zalo", "email"], request: Request) -> CallbackOut:
+    async def delivery_status(channel: str, request: Request) -> CallbackOut:
+        """``channel``: sms, zalo or email (checked after the signature: nothing is told to the unsigned)."""
         raw = await request.body()
         if not verify_signature(settings.callback_secret, request.headers.get("x-motcua-timestamp", ""), raw,
                                 request.headers.get("x-motcua-signature", ""), settings.callback_max_age_seconds):
             # Providers sign; a person's token is no substitute (so: 403 with one, 401 with neither).
             if token_of(request):
+                await optional_principal(request)  # who it was (an invalid token is a 401 here)
+                await record_denial(request, 403, "forbidden")
                 raise forbidden("Chỉ nhà cung cấp dịch vụ gửi tin (có chữ ký hợp lệ) được báo trạng thái.",
                                 "Only a provider with a valid signature may report delivery status.")
             raise not_signed_in("no valid provider signature (X-Motcua-Timestamp, X-Motcua-Signature)")
+        if channel not in ("sms", "zalo", "email"):
+            raise _not_found(f"kênh {channel}", f"channel {channel}")
         try:
             body = CallbackIn.model_validate(json.loads(raw))
         except ValueError as error:
