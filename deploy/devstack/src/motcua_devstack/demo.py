@@ -22,6 +22,7 @@ import httpx
 
 from motcua_devstack.demo_survey import load_survey_demo
 from motcua_devstack.demo_reporting import show_reporting
+from motcua_devstack.demo_notify import load_notify_demo
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -421,6 +422,7 @@ async def load_demo(
             procedures = procedures.get("items") or []
         if not procedures:
             raise DemoError(f"{intake}/v1/catalogue/procedures returned no procedures: nothing to submit")
+        await load_notify_demo(client, urls, communes, log=log, password=password)  # letterheads first
         results = await asyncio.gather(
             *(
                 _load_commune(client, urls, c, procedures, random.Random(f"{seed}-{c.code}"), ballot_wait,
