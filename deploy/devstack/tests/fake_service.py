@@ -150,6 +150,10 @@ def create_notify() -> FastAPI:
     return _app("notify")[0]
 
 
+def create_hooks() -> FastAPI:
+    return _app("hooks")[0]
+
+
 def create_identity() -> FastAPI:
     app, _ = _app("identity")
 

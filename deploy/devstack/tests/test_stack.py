@@ -22,6 +22,7 @@ def test_real_service_specs():
         ("notify", "motcua_notify.entrypoints.app:create_app", "NOTIFY_"),
         ("survey", "motcua_survey.entrypoints.app:create_app", "SURVEY_"),
         ("reporting", "motcua_reporting.entrypoints.app:create_app", "REPORTING_"),
+        ("hooks", "motcua_hooks.entrypoints.app:create_app", "HOOKS_"),
     ]
 
 
@@ -60,7 +61,7 @@ async def test_stack_runs_services_loads_demo_once_and_keeps_data(tmp_path):
     stack = _stack(tmp_path)
     await stack.start()
     try:
-        assert set(stack.urls()) == {"identity", "intake", "notify", "survey", "reporting"}
+        assert set(stack.urls()) == {"identity", "intake", "notify", "survey", "reporting", "hooks"}
         identity = stack.services["identity"].base_url
         assert stack.services["survey"].environment()["MOTCUA_AUTH_JWKS_URL"] == f"{identity}/.well-known/jwks.json"
         assert [line.split()[0] for line in stack.provisioned] == ["created", "created"]
