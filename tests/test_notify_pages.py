@@ -50,6 +50,13 @@ async def test_officers_work_the_print_queue_in_the_browser(browser, services, h
         # The page read again from the server shows the same.
         await page.reload()
         await expect(page.locator(f"tr[data-letter='{letter['letter_id']}'] .status")).to_have_text("Đã gửi bưu điện")
+        # An officer looks a dossier up: what notify did for it, in words.
+        await page.fill("#ma", dossier["dossier_code"])
+        await page.click("#search button")
+        table = page.locator("#dossier-notifications")
+        await expect(table).to_contain_text("Thư chúc mừng")
+        await expect(table).to_contain_text("Không gửi (không có số điện thoại/thư điện tử)")  # the receipt
+        await expect(page.locator(f"tr[data-letter='{letter['letter_id']}'] .status")).to_have_text("Đã gửi bưu điện")
         await page.goto(f"/thu/{commune}/?lang=en")
         await expect(page.locator("h1")).to_have_text("Letters to print today")
     [stored] = await issued()

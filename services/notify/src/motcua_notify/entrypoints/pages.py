@@ -40,6 +40,13 @@ TEXTS: dict[str, dict[str, Any]] = {
         "placeholders": "Biến được dùng", "preview": "Xem trước", "save": "Lưu mẫu", "saved": "Đã lưu mẫu.",
         "preview_title": "Bản xem trước (dữ liệu mẫu)", "segments": "Số phần tin nhắn SMS",
         "customised": "Mẫu riêng của xã", "default": "Mẫu mặc định",
+        "search_label": "Mã hồ sơ", "search": "Tìm", "dossier_title": "Thư và tin nhắn của hồ sơ",
+        "none_found": "Chưa có thư, tin nhắn nào cho hồ sơ này.", "col_kind": "Loại", "col_channels": "Kênh",
+        "intent_status": {"pending": "Đang chuẩn bị", "resolved": "Đã lập", "skipped": "Không gửi",
+                          "failed": "Không lấy được liên hệ"},
+        "skip_reasons": {"rule_off": "xã đã tắt loại thư/tin này", "no_consent": "công dân chưa đồng ý nhận",
+                         "opted_out": "công dân đã từ chối nhận", "no_channel": "không có số điện thoại/thư điện tử",
+                         "unknown_dossier": "không tìm thấy hồ sơ", "contact_unavailable": "không lấy được liên hệ"},
     },
     "en": {
         "lang": "en", "other": "Tiếng Việt", "other_code": "vi",
@@ -62,6 +69,13 @@ TEXTS: dict[str, dict[str, Any]] = {
         "placeholders": "Placeholders", "preview": "Preview", "save": "Save", "saved": "Template saved.",
         "preview_title": "Preview (sample data)", "segments": "SMS segments",
         "customised": "The commune's own", "default": "Default wording",
+        "search_label": "Dossier code", "search": "Find", "dossier_title": "Letters and messages of dossier",
+        "none_found": "Nothing yet for this dossier.", "col_kind": "Kind", "col_channels": "Channels",
+        "intent_status": {"pending": "Being prepared", "resolved": "Made", "skipped": "Not sent",
+                          "failed": "Contact unavailable"},
+        "skip_reasons": {"rule_off": "rule turned off", "no_consent": "no consent", "opted_out": "opted out",
+                         "no_channel": "no phone or e-mail", "unknown_dossier": "unknown dossier",
+                         "contact_unavailable": "contact unavailable"},
     },
 }
 
@@ -87,12 +101,22 @@ def install(app: FastAPI, infra) -> None:
     pages = APIRouter(prefix="/thu/{commune_code}", include_in_schema=False)
 
     @pages.get("/", response_class=HTMLResponse)
-    async def print_queue(request: Request, commune_code: str, ngay: date | None = Query(None)) -> HTMLResponse:
+    async def print_queue(request: Request, commune_code: str, ngay: date | None = Query(None),
+                          ma: str = Query("", max_length=64)) -> HTMLResponse:
         day = ngay or datetime.now(VIETNAM).date()
-        letters = await storage.list_letters(infra.db, commune_code, day=day.isoformat())
+        code = ma.strip()
+        if code:  # one dossier: everything notify did for it, and its letters whatever their day
+            letters = await storage.list_letters(infra.db, commune_code, dossier_code=code)
+            found = await storage.list_intents(infra.db, commune_code, code, 200)
+            sent = await storage.list_messages(infra.db, commune_code, dossier_code=code)
+        else:
+            letters = await storage.list_letters(infra.db, commune_code, day=day.isoformat())
+            found, sent = None, []
         failures = [m for m in await storage.list_messages(infra.db, commune_code, limit=100)
                     if m["status"] in (Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE)]
+        names = wording_rules.PURPOSE_VI if _lang(request) == "vi" else wording_rules.PURPOSE_EN
         return page(request, "queue.html", commune_code=commune_code, day=day, letters=letters, failures=failures,
+                    code=code, found=found, sent=sent, purpose_names={p.value: n for p, n in names.items()},
                     nav="queue")
 
     @pages.get("/mau", response_class=HTMLResponse)
