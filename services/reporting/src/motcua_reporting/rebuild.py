@@ -27,6 +27,7 @@ from nats.js.api import DeliverPolicy
 from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
+from pymongo.errors import OperationFailure
 
 from motcua_contracts import EVENTS_SUBJECT_PREFIX, Envelope, event_class
 from motcua_contracts.streams import EVENTS
@@ -42,6 +43,10 @@ from motcua_reporting.adapters.storage import (
     read_pointer,
 )
 from motcua_reporting.domain.projection import CONSUMED, effect_of
+
+
+#: MongoDB's TransactionExceededLifetimeLimitSeconds.
+TRANSACTION_TOO_LONG = 290
 
 
 class RebuildRefused(RuntimeError):
@@ -70,7 +75,7 @@ def progress_line(done: int, total: int, started: float, width: int = 30) -> str
             f"{done / elapsed:,.0f} events/s")
 
 
-async def rebuild(client: AsyncMongoClient, db: AsyncDatabase, nats_url: str, *, batch_size: int = 500,
+async def rebuild(client: AsyncMongoClient, db: AsyncDatabase, nats_url: str, *, batch_size: int = 1000,
                   out=sys.stderr, force: bool = False, drop_previous: bool = False,
                   before_swap: Callable[[int], Awaitable[None]] | None = None) -> RebuildResult:
     pointer = await read_pointer(db)
@@ -99,13 +104,30 @@ async def rebuild(client: AsyncMongoClient, db: AsyncDatabase, nats_url: str, *,
                                      deliver_policy=DeliverPolicy.ALL, pending_msgs_limit=100_000)
             batch: list = []
             shown = 0.0
+            writing: asyncio.Task | None = None
+
+            async def write(items: list) -> int:
+                try:
+                    return await retry_transient(lambda: apply_events(client, db, items, generations=(new,)))
+                except OperationFailure as error:
+                    # A transaction that outlives MongoDB's limit (a slow or busy server) is aborted
+                    # whole: the halves are tried again, down to single events.
+                    if error.code != TRANSACTION_TOO_LONG or len(items) == 1:
+                        raise
+                    half = len(items) // 2
+                    return await write(items[:half]) + await write(items[half:])
 
             async def flush() -> int:
-                if not batch:
-                    return 0
-                items = list(batch)
-                batch.clear()
-                return await retry_transient(lambda: apply_events(client, db, items, generations=(new,)))
+                # The previous batch is written while the next one is read and parsed.
+                nonlocal writing
+                done = 0
+                if writing is not None:
+                    done = await writing
+                    writing = None
+                if batch:
+                    writing = asyncio.create_task(write(list(batch)))
+                    batch.clear()
+                return done
 
             try:
                 while True:
@@ -125,6 +147,7 @@ async def rebuild(client: AsyncMongoClient, db: AsyncDatabase, nats_url: str, *,
                         print(progress_line(events, total, started), end="", file=out, flush=True)
                     if seq >= last:
                         break
+                applied += await flush()
                 applied += await flush()
             finally:
                 await sub.unsubscribe()
@@ -152,6 +175,16 @@ async def rebuild(client: AsyncMongoClient, db: AsyncDatabase, nats_url: str, *,
     return RebuildResult(new, old, events, applied, skipped, seconds)
 
 
+_ENVELOPES: dict[str, type] = {}
+
+
+def _envelope_class(event_type: str) -> type:
+    """Envelope[EventClass], made once per type (pydantic rebuilds a generic model otherwise)."""
+    if event_type not in _ENVELOPES:
+        _ENVELOPES[event_type] = Envelope[event_class(event_type, 1)]  # type: ignore[misc]
+    return _ENVELOPES[event_type]
+
+
 def _item(subject: str, body: bytes) -> tuple[str, object] | None:
     """(event id, effect) of a message, or None for an event reporting does not consume (or cannot
     read). The subject names the type: motcua.events.<commune>.<EventType>.v<major>."""
@@ -159,7 +192,7 @@ def _item(subject: str, body: bytes) -> tuple[str, object] | None:
     if event_type not in CONSUMED or version != "v1":
         return None
     try:
-        envelope = Envelope[event_class(event_type, 1)].model_validate_json(body)  # type: ignore[misc]
+        envelope = _envelope_class(event_type).model_validate_json(body)
     except (ValidationError, LookupError, ValueError):
         return None
     return str(envelope.event_id), effect_of(envelope)
@@ -186,7 +219,7 @@ async def _main(args: argparse.Namespace) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batch-size", type=int, default=500, help="events per transaction (default 500)")
+    parser.add_argument("--batch-size", type=int, default=1000, help="events per transaction (default 1000)")
     parser.add_argument("--force", action="store_true", help="start even if a rebuild seems to be running")
     parser.add_argument("--drop-previous", action="store_true", help="drop the replaced generation right away")
     sys.exit(asyncio.run(_main(parser.parse_args())))

@@ -68,6 +68,13 @@ async def ensure_indexes(db: AsyncDatabase, generation: int | None = None) -> No
     await dossiers.create_index([("commune_code", ASCENDING), ("returned_at", ASCENDING)])
 
 
+async def needs_rebuild(db: AsyncDatabase) -> bool:
+    """The read models of an earlier version exist (``commune_figures``) but no generation was
+    ever built: this version's figures start empty until a rebuild replays the history."""
+    names = await db.list_collection_names()
+    return "commune_figures" in names and GENERATIONS not in names
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -76,10 +83,10 @@ def counter_id(commune: str, day: str, dim: str, key: str) -> str:
 
 
 def operations(effects: Sequence[Effect], at: datetime) -> tuple[list, list, list]:
-    """Bulk operations for ``effects``: counters merged per document (one ``$inc`` each),
-    dossier updates in event order, and the communes seen."""
+    """Bulk operations for ``effects``: counters merged per document (one ``$inc`` each), one
+    update per dossier (later ``$set`` values win, ``$max``/``$min`` merged), and the communes seen."""
     merged: dict[str, dict] = {}
-    dossier_ops: list = []
+    dossiers: dict[str, dict] = {}
     communes: set[str] = set()
     for effect in effects:
         communes.add(effect.commune_code)
@@ -93,16 +100,16 @@ def operations(effects: Sequence[Effect], at: datetime) -> tuple[list, list, lis
                 doc["inc"][f"h.{bucket}"] = doc["inc"].get(f"h.{bucket}", 0) + count
             doc["attrs"].update({f"a.{k}": v for k, v in change.attrs.items()})
         if effect.dossier is not None:
-            update: dict = {}
-            if effect.dossier.set:
-                update["$set"] = dict(effect.dossier.set)
-            if effect.dossier.max:
-                update["$max"] = {k: v for k, v in effect.dossier.max.items() if v is not None}
-            if effect.dossier.min:
-                update["$min"] = dict(effect.dossier.min)
-            update = {k: v for k, v in update.items() if v}
-            if update:
-                dossier_ops.append(UpdateOne({"_id": effect.dossier.key}, update, upsert=True))
+            change = dossiers.setdefault(effect.dossier.key, {"$set": {}, "$max": {}, "$min": {}})
+            change["$set"].update(effect.dossier.set)
+            for name, value in effect.dossier.max.items():
+                if value is not None and (name not in change["$max"] or value > change["$max"][name]):
+                    change["$max"][name] = value
+            for name, value in effect.dossier.min.items():
+                if value is not None and (name not in change["$min"] or value < change["$min"][name]):
+                    change["$min"][name] = value
+    dossier_ops = [UpdateOne({"_id": key}, {k: v for k, v in update.items() if v}, upsert=True)
+                   for key, update in dossiers.items() if any(update.values())]
     counter_ops = []
     for _id, doc in merged.items():
         update = {"$inc": doc["inc"], "$setOnInsert": doc["head"], "$max": {"updated_at": at}}
@@ -128,7 +135,7 @@ async def apply_in_session(db: AsyncDatabase, session: AsyncClientSession, gener
     if counter_ops:
         await db[coll(generation, "counters")].bulk_write(counter_ops, ordered=False, session=session)
     if dossier_ops:
-        await db[coll(generation, "dossiers")].bulk_write(dossier_ops, ordered=True, session=session)
+        await db[coll(generation, "dossiers")].bulk_write(dossier_ops, ordered=False, session=session)
     if commune_ops:
         await db[coll(generation, "communes")].bulk_write(commune_ops, ordered=False, session=session)
     # A concurrent duplicate inserting the same mark makes this transaction fail (and retry).

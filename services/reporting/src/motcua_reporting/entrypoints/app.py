@@ -1,13 +1,16 @@
 """ASGI factory: ``uvicorn --factory motcua_reporting.entrypoints.app:create_app``."""
 
+import structlog
 from fastapi import FastAPI
 
 from motcua_runtime.service import Infrastructure, build_service_app
 
-from motcua_reporting.adapters.storage import MongoReportingReader, ensure_indexes
+from motcua_reporting.adapters.storage import MongoReportingReader, ensure_indexes, needs_rebuild
 from motcua_reporting.entrypoints import http, pages, subscribers
 from motcua_reporting.entrypoints.access import ACCESS
 from motcua_reporting.settings import ReportingSettings
+
+log = structlog.get_logger("motcua.reporting")
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
@@ -21,6 +24,10 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
 
     async def on_startup(infra: Infrastructure) -> None:
         await ensure_indexes(infra.db)
+        if await needs_rebuild(infra.db):
+            log.warning("reporting.rebuild_needed",
+                        hint="figures of this version start empty: run `python -m motcua_reporting.rebuild` once "
+                             "to fill them from the stream's history")
 
     return build_service_app(
         settings,
