@@ -115,3 +115,20 @@ async def test_bad_feedback_is_refused_and_stores_nothing(services, http, anonym
     assert (await anonymous.get(f"{survey}/phan-anh/PA-{uuid.uuid4().hex[:8].upper()}")).status_code == 404
     reply = await http.post(f"{survey}/v1/communes/{commune}/feedback/PA-KHONGCO1/reply", json={"reply": "x"})
     assert reply.status_code == 404
+
+
+async def test_a_flood_of_feedback_from_one_address_is_stopped_with_a_reason(services, http, anonymous, commune):
+    survey = services["survey"].base_url
+    # uvicorn takes the client address from X-Forwarded-For when the proxy is local (as in a deployment).
+    flood = {"X-Forwarded-For": f"10.{int(commune[-6:-4])}.{int(commune[-4:-2])}.{int(commune[-2:])}"}
+    body = {"commune_code": commune, "content": "Phản ánh lặp lại nhiều lần"}
+    statuses = [(await anonymous.post(f"{survey}/v1/public/feedback", json=body, headers=flood)).status_code
+                for _ in range(30)]
+    assert statuses == [201] * 30
+    stopped = await anonymous.post(f"{survey}/v1/public/feedback", json=body, headers=flood)
+    assert stopped.status_code == 429 and "quá nhiều phản ánh" in stopped.json()["error"]["message"]
+    page = await anonymous.post(f"{survey}/phan-anh", data=body, headers=flood)
+    assert page.status_code == 429 and "quá nhiều phản ánh" in page.text
+    assert len(as_json(await http.get(f"{survey}/v1/communes/{commune}/feedback"))["items"]) == 30
+    other = await anonymous.post(f"{survey}/v1/public/feedback", json=body, headers={"X-Forwarded-For": "10.0.0.1"})
+    assert other.status_code == 201

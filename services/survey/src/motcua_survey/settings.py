@@ -21,5 +21,7 @@ class SurveySettings(ServiceSettings):
     follow_up_max_score: int = Field(default=2, ge=1, le=5)
     #: Working days to reply to feedback or a petition.
     feedback_due_working_days: int = Field(default=10, ge=1, le=60)
+    #: Public feedback accepted per client address and hour (a flood stops here).
+    feedback_per_hour: int = Field(default=30, ge=1)
     #: The communes' offset from UTC (Vietnam: +7), for dates on pages and due dates.
     utc_offset_hours: int = 7

@@ -2,7 +2,7 @@
 campaigns. What a citizen writes (comments, feedback text) stays here; events carry scores
 and references only."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from pymongo import ASCENDING, DESCENDING
@@ -21,6 +21,9 @@ ANSWERS = "answers"
 FOLLOW_UPS = "follow_ups"
 FEEDBACK = "feedback"
 CAMPAIGNS = "campaigns"
+#: Public feedback sent per client address, kept one hour (a TTL index forgets the rest).
+FEEDBACK_SENDERS = "feedback_senders"
+FEEDBACK_WINDOW_SECONDS = 3600
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
@@ -39,6 +42,8 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db[FOLLOW_UPS].create_index("answer_id", unique=True)
     await db[FEEDBACK].create_index("code", unique=True)
     await db[FEEDBACK].create_index([("commune_code", ASCENDING), ("received_at", DESCENDING)])
+    await db[FEEDBACK_SENDERS].create_index("at", expireAfterSeconds=FEEDBACK_WINDOW_SECONDS)
+    await db[FEEDBACK_SENDERS].create_index("client")
 
 
 # --------------------------------------------------------------------------- documents
@@ -358,3 +363,14 @@ async def list_campaigns(db: AsyncDatabase, limit: int = 200) -> list[Campaign]:
 async def find_campaign(db: AsyncDatabase, campaign_id: UUID) -> Campaign | None:
     doc = await db[CAMPAIGNS].find_one({"_id": campaign_id})
     return campaign_of(doc) if doc else None
+
+
+async def feedback_allowed(db: AsyncDatabase, client: str, now: datetime, per_hour: int) -> bool:
+    """Count one public submission from ``client`` (an address, hashed by the caller); False
+    when it already sent ``per_hour`` within the hour. A throttle against floods, not a proof
+    of anything: a commune office behind one address still sends its share."""
+    since = now - timedelta(seconds=FEEDBACK_WINDOW_SECONDS)
+    if await db[FEEDBACK_SENDERS].count_documents({"client": client, "at": {"$gt": since}}) >= per_hour:
+        return False
+    await db[FEEDBACK_SENDERS].insert_one({"client": client, "at": now})
+    return True

@@ -19,7 +19,7 @@ def policy_of(settings: SurveySettings) -> SurveyPolicy:
     return SurveyPolicy(question_set=settings.question_set, anonymous=settings.anonymous,
                         low_score_threshold=settings.follow_up_max_score,
                         feedback_due_working_days=settings.feedback_due_working_days,
-                        utc_offset_hours=settings.utc_offset_hours)
+                        utc_offset_hours=settings.utc_offset_hours, feedback_per_hour=settings.feedback_per_hour)
 
 
 def create_app(settings: SurveySettings | None = None) -> FastAPI:

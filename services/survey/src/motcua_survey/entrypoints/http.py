@@ -1,6 +1,7 @@
 """HTTP API of survey: ballots, answers, the kiosk, paper batches, follow-ups, campaigns,
 feedback. Translates requests into commands; nothing more."""
 
+import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -496,6 +497,10 @@ class Survey:
                                total=TallyOut.of(total), by_channel=by_channel)
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def staff_of(request: Request) -> Any:
     return getattr(request.state, "principal", None)
 
@@ -654,7 +659,7 @@ def router(survey: Survey) -> APIRouter:
               include_in_schema=PUBLIC_IN_SCHEMA, tags=["citizens"],
               summary="A citizen or business sends feedback (phản ánh) or a petition (kiến nghị)")
     async def send_feedback(body: FeedbackIn, request: Request) -> FeedbackStatusOut:
-        item = await send(survey, body, request.state.correlation_id)
+        item = await send(survey, body, request.state.correlation_id, client_address(request))
         return FeedbackStatusOut.of(item, utc_now())
 
     @api.get("/public/feedback/{code}", response_model=FeedbackStatusOut, include_in_schema=PUBLIC_IN_SCHEMA,
@@ -702,7 +707,15 @@ def _answers(body: AnswersIn) -> dict:
                 visits=body.visits, complaint=body.complaint, comment=body.comment or None)
 
 
-async def send(survey: Survey, body: FeedbackIn, correlation_id: str) -> Feedback:
+async def send(survey: Survey, body: FeedbackIn, correlation_id: str, client: str = "") -> Feedback:
+    """Take a public feedback item, unless its sender's address has sent too many this hour."""
+    address = hashlib.sha256(f"feedback:{client}".encode()).hexdigest()[:32]  # no raw address stored
+    if not await queries.feedback_allowed(survey.db(), address, utc_now(), survey.policy.feedback_per_hour):
+        raise UserFacingError(429, "too_many_feedback",
+                              "Đã nhận quá nhiều phản ánh từ địa chỉ này trong một giờ. Xin ông/bà thử lại sau, "
+                              "hoặc liên hệ trực tiếp Bộ phận Một cửa.",
+                              "Too many feedback items from this address within an hour. Please try again later "
+                              "or contact the one-stop shop.")
     command = handlers.SendFeedback(
         commune_code=body.commune_code, kind=body.kind, content=body.content, correlation_id=correlation_id,
         sender_type=body.sender_type, sender_name=body.sender_name, procedure_code=body.procedure_code,

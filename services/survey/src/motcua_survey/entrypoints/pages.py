@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
+from motcua_runtime.auth import Role
 from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 
@@ -35,7 +36,15 @@ from motcua_survey.adapters import repository as queries
 from motcua_survey.domain.follow_up import FollowUpStatus
 from motcua_survey.domain.model import BallotStatus
 from motcua_survey.domain.questions import SCALE_EN, SCALE_VI, question_set
-from motcua_survey.entrypoints.http import FeedbackIn, Survey, compare_campaigns, not_found, run, send
+from motcua_survey.entrypoints.http import (
+    FeedbackIn,
+    Survey,
+    client_address,
+    compare_campaigns,
+    not_found,
+    run,
+    send,
+)
 from motcua_survey.service_layer import handlers
 
 TEMPLATES = FilePath(__file__).resolve().parents[1] / "templates"
@@ -342,7 +351,10 @@ def citizen_router(survey: Survey, render: Renderer) -> APIRouter:
                        if lang == "vi" else f"Please check: {names}. The content needs at least 5 characters.")
             return render.page(request, "feedback_form.html", 422, form=form,
                                due_days=policy.feedback_due_working_days, error=message)
-        item = await send(survey, body, request.state.correlation_id)
+        try:
+            item = await send(survey, body, request.state.correlation_id, client_address(request))
+        except UserFacingError as error:
+            return render.error(request, error)
         return RedirectResponse(f"/phan-anh/{item.code}?moi=1", status_code=303)
 
     @pages.get("/phan-anh/{code}", response_class=HTMLResponse)
@@ -393,8 +405,8 @@ def officer_router(survey: Survey, render: Renderer) -> APIRouter:
     async def follow_ups(request: Request, commune_code: str) -> HTMLResponse:
         items = await queries.list_follow_ups(db(), commune_code, status=None, limit=LIST_LIMIT)
         principal = getattr(request.state, "principal", None)
-        can_resolve = principal is not None and principal.has_role("commune_leader") and principal.works_for(
-            commune_code)
+        can_resolve = (principal is not None and principal.has_role(Role.COMMUNE_LEADER)
+                       and principal.works_for(commune_code))
         return render.page(request, "follow_ups.html", commune_code=commune_code, items=items,
                            can_resolve=can_resolve, threshold=policy.low_score_threshold)
 

@@ -85,6 +85,8 @@ class SurveyPolicy:
     low_score_threshold: int = 2
     feedback_due_working_days: int = 10
     utc_offset_hours: int = 7
+    #: Public feedback accepted per client address and hour.
+    feedback_per_hour: int = 30
 
 
 @lru_cache(maxsize=8)
