@@ -84,8 +84,9 @@ async def test_work_of_a_crashed_process_is_taken_up_and_delivered_work_is_not_s
     still_leased = message("sending", attempts=1, lease_until=NOON + timedelta(minutes=1), lease_owner="alive",
                            awaiting_callback=False)
     delivered = message("delivered", attempts=1)
-    waiting_for_provider = message("sending", attempts=1, awaiting_callback=True)
-    await database[MESSAGES].insert_many([interrupted, still_leased, delivered, waiting_for_provider])
+    waiting_for_provider = message("sending", attempts=1, awaiting_callback=True, last_attempt_at=NOON - timedelta(hours=1))
+    never_reported = message("sending", attempts=1, awaiting_callback=True, last_attempt_at=NOON - timedelta(hours=73))
+    await database[MESSAGES].insert_many([interrupted, still_leased, delivered, waiting_for_provider, never_reported])
     intent = {"_id": f"{uuid.uuid4()}:receipt", "commune_code": "26041", "dossier_id": str(uuid.uuid4()),
               "dossier_code": "26041-261123-0002", "purpose": "receipt", "reason": "receipt", "letter_type": None,
               "details": {}, "status": "pending", "attempts": 1, "next_attempt_at": NOON - timedelta(minutes=5),
@@ -104,6 +105,10 @@ async def test_work_of_a_crashed_process_is_taken_up_and_delivered_work_is_not_s
     resolved = await database[INTENTS].find_one({"_id": intent["_id"]})
     assert resolved["status"] == "resolved" and resolved["channels"] == ["sms", "email"]
     assert {m.channel for m in recorder.sent if m.message_id in resolved["message_ids"]} == {"sms", "email"}
+    assert (await database[MESSAGES].find_one({"_id": waiting_for_provider["_id"]}))["status"] == "sending"
+    silent = await database[MESSAGES].find_one({"_id": never_reported["_id"]})
+    assert (silent["status"], silent["last_detail"]) == ("permanent-failure", "no delivery report within 72 h")
+    assert never_reported["_id"] not in sent_ids
     after = await database[MESSAGES].find_one({"_id": interrupted["_id"]})
     assert (after["status"], after["attempts"]) == ("delivered", 2)
     # Each delivery and its MessageSent were written together.

@@ -55,6 +55,8 @@ class NotifySettings(ServiceSettings):
     #: How long a worker owns a claimed message or intent before another may take it over.
     lease_seconds: float = 60.0
     worker_poll_seconds: float = 1.0
+    #: A provider that accepted a message but never reported on it: failed after this long.
+    delivery_report_timeout_hours: float = 72.0
     worker_enabled: bool = True
     #: Citizen lookup page named in messages.
     lookup_url: str = ""

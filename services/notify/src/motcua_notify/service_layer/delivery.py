@@ -221,7 +221,19 @@ class DeliveryWorker:
             if not await self.send_next():
                 break
             done += 1
-        return done
+        return done + await self.give_up_on_silent_providers()
+
+    async def give_up_on_silent_providers(self) -> int:
+        """A message a provider accepted but never reported on ends as a permanent failure."""
+        cutoff = self.now() - timedelta(hours=self.settings.delivery_report_timeout_hours)
+        silent = self.db[MESSAGES].find({"status": Status.SENDING.value, "awaiting_callback": True,
+                                         "last_attempt_at": {"$lt": cutoff}}, {"_id": 1}).limit(50)
+        ended = 0
+        async for message in silent:
+            hours = self.settings.delivery_report_timeout_hours
+            ended += await self.record(message["_id"], AttemptResult(
+                Outcome.PERMANENT, f"no delivery report within {hours:g} h")) is not None
+        return ended
 
     # --------------------------------------------------------------- resolve
     async def _claim(self, collection: str, query: dict, extra_set: dict | None = None,
