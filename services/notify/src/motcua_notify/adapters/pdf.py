@@ -41,23 +41,24 @@ def render_letter_pdf(*, letterhead: Letterhead, title: str, body: str, issued_o
     pdf.set_lang("vi")
     pdf.add_page()
     width = pdf.epw
-    left_w, right_w = width * 0.42, width * 0.58
+    left_w, right_w = width * 0.45, width * 0.55
     top = pdf.get_y()
-    pdf.set_font(FAMILY, "", 12)
+    pdf.set_font(FAMILY, "", 10.5)
     pdf.multi_cell(left_w, 5.5, _nfc(letterhead.agency.upper()), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FAMILY, "B", 12)
+    pdf.set_font(FAMILY, "B", 10.5)
     pdf.multi_cell(left_w, 5.5, _nfc(letterhead.unit_name.upper()), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left_bottom = pdf.get_y()
     pdf.set_xy(pdf.l_margin + left_w, top)
-    pdf.set_font(FAMILY, "B", 11.5)
+    pdf.set_font(FAMILY, "B", 11)
     pdf.multi_cell(right_w, 5.5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, "B", 12.5)
     pdf.multi_cell(right_w, 5.5, "Độc lập - Tự do - Hạnh phúc", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.line(pdf.l_margin + left_w + right_w * 0.22, pdf.get_y() + 0.5, pdf.l_margin + left_w + right_w * 0.78,
              pdf.get_y() + 0.5)
     pdf.ln(3)
+    pdf.set_x(pdf.l_margin + left_w)
     day, month, year = (issued_on.split("/") + ["", "", ""])[:3]
-    pdf.set_font(FAMILY, "I", 12.5)
+    pdf.set_font(FAMILY, "I", 12)
     pdf.multi_cell(right_w, 6, _nfc(f"{letterhead.place_name}, ngày {day} tháng {month} năm {year}"), align="C",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(pdf.get_y(), left_bottom) + 8)
