@@ -7,7 +7,7 @@ token whose roles and commune let the requests reach the handlers (an officer, l
 member, overseer and administrator of one fuzz commune; the ``service`` account for internal
 routes). Path parameters that name deployment-wide state are pinned so fuzzing cannot disturb
 other tests: the calendar of year 2091 only, the fuzz commune, the fuzz account. Bounded:
-``MOTCUA_FUZZ_EXAMPLES`` (default 8) positive and half as many negative cases per operation,
+``MOTCUA_FUZZ_EXAMPLES`` (default 6) positive and half as many negative cases per operation,
 no deadline, no example database.
 """
 
@@ -30,7 +30,7 @@ from tests.helpers import as_json
 pytestmark = pytest.mark.e2e
 
 SERVICES = ("identity", "intake", "notify", "survey", "reporting", "hooks")
-EXAMPLES = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "6"))
 #: Operations that are not an API (documents about the API).
 SKIP = {("GET", "/openapi.json")}
 FUZZ_YEAR = "2091"
