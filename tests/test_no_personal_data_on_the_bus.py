@@ -1,4 +1,4 @@
-"""Events other systems read never carry a citizen's ID number, phone number or address."""
+"""Events other systems read never carry a citizen's ID number, phone number, address or e-mail."""
 
 import nats
 import pytest
@@ -9,7 +9,7 @@ from tests.helpers import as_json, eventually, stream_subject_counts
 pytestmark = pytest.mark.e2e
 
 CITIZEN = {"full_name": "Hoàng Thị Thu", "id_number": "038190004321", "phone": "0971234560",
-           "address": "Số 12 đường Nguyễn Trãi, khu phố 3"}
+           "address": "Số 12 đường Nguyễn Trãi, khu phố 3", "email": "thu.hoang.bus@example.vn"}
 
 
 async def test_no_event_of_a_dossiers_life_carries_its_personal_data(stack, services, http, commune):
@@ -38,6 +38,7 @@ async def test_no_event_of_a_dossiers_life_carries_its_personal_data(stack, serv
         await nc.close()
     text = "\n".join(bodies)
     assert dossier["dossier_code"] in text  # the events are about this dossier...
-    for secret in (CITIZEN["id_number"], CITIZEN["phone"], CITIZEN["address"], "Nguyễn Trãi"):
+    for secret in (CITIZEN["id_number"], CITIZEN["phone"], CITIZEN["address"], "Nguyễn Trãi", CITIZEN["email"],
+                   "thu.hoang.bus"):
         assert secret not in text  # ...and carry none of its personal data
     assert "*******560" in text  # the phone appears masked, for SMS gateways to match

@@ -33,14 +33,15 @@ from tests.helpers import as_json
 
 pytestmark = pytest.mark.e2e
 
-PERSONAL = ("id_number", "phone", "address")
+PERSONAL = ("id_number", "phone", "address", "email")
 
 
 def a_citizen() -> dict:
     """Values no other test uses, so a scan of the whole database finds only this test's."""
     return {"full_name": "Phạm Thị Hồng", "id_number": f"{random.randrange(10**11, 10**12)}",
             "phone": f"09{random.randrange(10**7, 10**8)}",
-            "address": f"So {random.randint(1, 999)} duong Thu Nghiem {uuid.uuid4().hex[:10]}"}
+            "address": f"So {random.randint(1, 999)} duong Thu Nghiem {uuid.uuid4().hex[:10]}",
+            "email": f"hong.{uuid.uuid4().hex[:10]}@example.vn"}
 
 
 @pytest.fixture
