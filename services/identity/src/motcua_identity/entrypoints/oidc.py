@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import httpx
 import structlog
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from motcua_runtime.auth import TOKEN_COOKIE, AuthConfig, TokenVerifier
 from motcua_runtime.errors import UserFacingError

@@ -14,7 +14,7 @@ per route.
 """
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated
 from urllib.parse import unquote
 from uuid import UUID
@@ -137,7 +137,6 @@ def _entry_out(doc: dict) -> AccessEntryOut:
 
 
 def _day_bounds(start: date | None, end: date | None, utc_offset_hours: int) -> tuple[datetime | None, datetime | None]:
-    from datetime import timezone
     tz = timezone(timedelta(hours=utc_offset_hours))
     lower = datetime.combine(start, time(0), tzinfo=tz) if start else None
     upper = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz) if end else None
