@@ -108,7 +108,7 @@ def notify_env(stack, services) -> dict[str, str]:
 
 
 def sink_dir(stack, services, channel: str, commune: str) -> Path:
-    base = Path(notify_env(stack, services).get("NOTIFY_SINK_DIR") or ROOT / ".run" / "notify-sink")
+    base = Path(notify_env(stack, services)["NOTIFY_SINK_DIR"])  # the stack sets it
     return (base if base.is_absolute() else ROOT / base) / channel / commune
 
 

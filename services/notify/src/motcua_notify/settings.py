@@ -1,3 +1,6 @@
+import tempfile
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from motcua_runtime.settings import ServiceSettings
@@ -17,8 +20,9 @@ class NotifySettings(ServiceSettings):
     service_client_id: str = ""
     service_client_secret: str = ""
 
-    #: Where the sinks write (SMS as JSON, e-mail as .eml when no SMTP server is configured).
-    sink_dir: str = ".run/notify-sink"
+    #: Where the sinks write (SMS as JSON, e-mail as .eml when no SMTP server is configured);
+    #: ``make up`` sets ``.run/notify-sink``. The default is writable by the image's unprivileged user.
+    sink_dir: str = str(Path(tempfile.gettempdir()) / "motcua-notify-sink")
     #: Default SMS provider of the deployment: 'sink' or 'http' (a commune may name its own).
     sms_provider: str = "sink"
     sms_url: str = ""
