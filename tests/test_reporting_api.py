@@ -38,7 +38,7 @@ async def pair(services, stack, http, commune):
         a = as_json(await http.get(f"{reporting}/v1/communes/{commune}/report?at=2026-05-01"))["figures"]
         return a["returned"] == 2
 
-    await eventually(counted, timeout=60, interval=0.3)
+    await eventually(counted, timeout=180, interval=0.3)
     return commune, other
 
 
@@ -52,7 +52,7 @@ async def test_each_commune_sees_its_own_and_the_district_sees_all(services, acc
         body = as_json(await overseer.get(f"{reporting}/v1/district/report?{query}"))
         return body if [c["figures"]["returned"] for c in body["communes"]] == [2, 2] else None
 
-    body = await eventually(district_sees_both, timeout=60, interval=0.3)
+    body = await eventually(district_sees_both, timeout=180, interval=0.3)
     assert sorted(c["commune_code"] for c in body["communes"]) == sorted([a, b])
     assert body["total"]["received"] == 4 and body["total"]["online_share"] == 0.25
     assert body["total"]["on_time_rate"] == 0.75

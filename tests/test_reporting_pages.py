@@ -15,6 +15,7 @@ from services.reporting.tests.events import Dossier
 from tests.helpers import as_json, eventually, publish_events
 from tests.pages_support import chromium, screenshot, vietnamese_page
 from tests.test_reporting_api import two_communes
+from tests.test_reporting_scenario import default_criteria  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +27,7 @@ async def browser():
 
 
 @pytest.fixture
-async def district(services, stack, http, commune):
+async def district(services, stack, http, commune, default_criteria):
     other = f"T{random.randint(10_000_000, 99_999_999)}"
     extra = Dossier(commune, 7, "CT-CHUKY", officer="cb2", received="2026-05-05 08:00", due="2026-05-06 17:00")
     events = two_communes(commune, other) + [extra.received(), extra.returned("2026-05-06 08:00", "on_time", 1.0),
@@ -38,7 +39,7 @@ async def district(services, stack, http, commune):
         a = as_json(await http.get(f"{reporting}/v1/communes/{commune}/report?at=2026-05-01"))["figures"]
         return a["returned"] == 3 and a["ballots"] == 1
 
-    await eventually(counted, timeout=60, interval=0.3)
+    await eventually(counted, timeout=180, interval=0.3)
     return commune, other
 
 

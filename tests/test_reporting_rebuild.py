@@ -45,7 +45,7 @@ async def test_rebuild_gives_the_live_figures_and_queries_answer_meanwhile(servi
         f = as_json(await http.get(url))["figures"]
         return f if (f["returned"], f["feedback_answered"], f["sms_failed"], f["ballots"]) == (6, 2, 1, 4) else None
 
-    await eventually(settled, timeout=60, interval=0.3)
+    await eventually(settled, timeout=180, interval=0.3)
     live = await snapshot(http, reporting, commune)
     assert live["report?period=month&at=2026-03-01"]["figures"]["received"] == 9
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from motcua_reporting.adapters import exports
-from motcua_reporting.adapters.storage import operations
+from motcua_reporting.adapters.storage import month_split, operations
 from motcua_reporting.domain.figures import Figures, district_total, median_from_histogram
 from motcua_reporting.domain.periods import Granularity, PeriodError, bucket_of, buckets, resolve
 from motcua_reporting.domain.projection import effect_of, local_day
@@ -68,9 +68,22 @@ def test_a_batch_merges_increments_per_document():
     d = Dossier("26041", 4)
     effects = [effect_of(d.received()), effect_of(Dossier("26041", 5).received())]
     counter_ops, dossier_ops, commune_ops = operations(effects, at=d.received_at)
-    # Two receipts the same day, same procedure, same officer: one update per document.
-    assert len(counter_ops) == 6 and len(dossier_ops) == 2 and len(commune_ops) == 1
-    assert counter_ops[0]._doc["$inc"]["c.received"] == 2
+    # Two receipts the same day, same procedure, same officer: one update per document (each day's
+    # document and its month's roll-up).
+    assert len(counter_ops) == 12 and len(dossier_ops) == 2 and len(commune_ops) == 1
+    docs = {op._filter["_id"]: op._doc for op in counter_ops}
+    assert docs["26041|2026-03-02|all|"]["$inc"]["c.received"] == 2
+    assert docs["26041|2026-03|all@m|"]["$inc"]["c.received"] == 2
+
+
+def test_a_period_reads_whole_months_from_the_roll_ups():
+    assert month_split("2026-03-01", "2026-03-31") == [("month", "2026-03", "2026-03")]
+    assert month_split("2026-03-15", "2026-05-10") == [("month", "2026-04", "2026-04"),
+                                                       ("day", "2026-03-15", "2026-03-31"),
+                                                       ("day", "2026-05-01", "2026-05-10")]
+    assert month_split("2026-03-15", "2026-03-16") == [("day", "2026-03-15", "2026-03-16")]
+    assert month_split("2026-01-01", "2026-12-31") == [("month", "2026-01", "2026-12")]
+    assert month_split(None, None) == [("month", None, None)]
 
 
 def test_local_day_is_vietnam_time():
@@ -91,6 +104,8 @@ def test_periods():
         resolve(None, None, date(2026, 3, 16), date(2026, 3, 15))
     with pytest.raises(PeriodError):
         resolve(None, None, date(2026, 3, 16), None)
+    with pytest.raises(PeriodError):  # the last day of the calendar has no "day after"
+        resolve(Granularity.YEAR, date(9999, 12, 31), None, None)
     assert bucket_of("2026-03-30", Granularity.WEEK) == "2026-W14"
     assert buckets(resolve(Granularity.YEAR, date(2026, 5, 1), None, None), Granularity.QUARTER) == [
         "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]

@@ -15,7 +15,7 @@ new one. The generation before the previous one is dropped after a swap.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from pymongo import ASCENDING, InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -29,6 +29,8 @@ from motcua_reporting.domain.projection import COUNTERS, Effect
 from motcua_reporting.domain.scorecard import DEFAULT_CRITERIA, Criteria
 
 GENERATIONS = "generations"
+#: Suffix of the monthly roll-up dimensions.
+MONTHLY = "@m"
 POINTER = "pointer"
 SCORECARD = "scorecard_criteria"
 
@@ -91,14 +93,17 @@ def operations(effects: Sequence[Effect], at: datetime) -> tuple[list, list, lis
     for effect in effects:
         communes.add(effect.commune_code)
         for change in effect.counters:
-            _id = counter_id(effect.commune_code, effect.day, change.dim, change.key)
-            doc = merged.setdefault(_id, {"inc": {}, "attrs": {}, "head": {
-                "commune_code": effect.commune_code, "day": effect.day, "dim": change.dim, "key": change.key}})
-            for name, amount in change.inc.items():
-                doc["inc"][f"c.{name}"] = doc["inc"].get(f"c.{name}", 0) + amount
-            for bucket, count in change.hist.items():
-                doc["inc"][f"h.{bucket}"] = doc["inc"].get(f"h.{bucket}", 0) + count
-            doc["attrs"].update({f"a.{k}": v for k, v in change.attrs.items()})
+            # The day's document, and the month's roll-up (dimension "<dim>@m", day "YYYY-MM") that
+            # long periods read instead of thirty daily documents.
+            for day, dim in ((effect.day, change.dim), (effect.day[:7], change.dim + MONTHLY)):
+                _id = counter_id(effect.commune_code, day, dim, change.key)
+                doc = merged.setdefault(_id, {"inc": {}, "attrs": {}, "head": {
+                    "commune_code": effect.commune_code, "day": day, "dim": dim, "key": change.key}})
+                for name, amount in change.inc.items():
+                    doc["inc"][f"c.{name}"] = doc["inc"].get(f"c.{name}", 0) + amount
+                for bucket, count in change.hist.items():
+                    doc["inc"][f"h.{bucket}"] = doc["inc"].get(f"h.{bucket}", 0) + count
+                doc["attrs"].update({f"a.{k}": v for k, v in change.attrs.items()})
         if effect.dossier is not None:
             change = dossiers.setdefault(effect.dossier.key, {"$set": {}, "$max": {}, "$min": {}})
             change["$set"].update(effect.dossier.set)
@@ -167,6 +172,30 @@ async def apply_events(client: AsyncMongoClient, db: AsyncDatabase, items: Seque
 # --------------------------------------------------------------------------- reading
 
 
+def month_split(first_day: str | None, last_day: str | None) -> list[tuple[str, str | None, str | None]]:
+    """[first_day, last_day] as ("day", from, to) ragged ends and one ("month", "YYYY-MM", "YYYY-MM")
+    run of whole months; no bounds at all is every month."""
+    if not first_day and not last_day:
+        return [("month", None, None)]
+    first = date.fromisoformat(first_day) if first_day else date(1970, 1, 1)
+    last = date.fromisoformat(last_day) if last_day else date(2999, 12, 31)
+    start = first if first.day == 1 else _next_month(first)
+    after = last + timedelta(days=1)
+    end = after if after.day == 1 else after.replace(day=1)  # first day after the last whole month
+    if start >= end:
+        return [("day", first.isoformat(), last.isoformat())]
+    parts = [("month", start.isoformat()[:7], (end - timedelta(days=1)).isoformat()[:7])]
+    if first < start:
+        parts.append(("day", first.isoformat(), (start - timedelta(days=1)).isoformat()))
+    if end <= last:
+        parts.append(("day", end.isoformat(), last.isoformat()))
+    return parts
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
 def _sums() -> dict:
     return {name: {"$sum": f"$c.{name}"} for name in COUNTERS}
 
@@ -195,20 +224,35 @@ class MongoReportingReader:
 
     @staticmethod
     def _match(dim: str, communes: Sequence[str] | None, first_day: str | None, last_day: str | None,
-               extra: dict | None = None) -> dict:
-        match: dict = {"dim": dim}
+               extra: dict | None = None, daily: bool = False) -> dict:
+        """Documents of ``dim`` covering [first_day, last_day]: the monthly roll-ups of the whole
+        months inside the range and the daily documents of its ragged ends (``daily``: days only)."""
+        base: dict = {}
         if communes is not None:
-            match["commune_code"] = {"$in": list(communes)}
-        if first_day or last_day:
-            match["day"] = {**({"$gte": first_day} if first_day else {}), **({"$lte": last_day} if last_day else {})}
-        match.update(extra or {})
-        return match
+            base["commune_code"] = {"$in": list(communes)}
+        base.update(extra or {})
+        if daily:
+            days = {**({"$gte": first_day} if first_day else {}), **({"$lte": last_day} if last_day else {})}
+            return {"dim": dim, **base, **({"day": days} if days else {})}
+        parts = []
+        for unit, low, high in month_split(first_day, last_day):
+            match: dict = {"dim": dim + MONTHLY if unit == "month" else dim}
+            bounds = {**({"$gte": low} if low else {}), **({"$lte": high} if high else {})}
+            if bounds:
+                match["day"] = bounds
+            parts.append(match)
+        return {**base, "$or": parts} if len(parts) > 1 else {**base, **parts[0]}
 
     async def counters(self, dim: str, group: str, communes: Sequence[str] | None, first_day: str | None,
                        last_day: str | None, extra: dict | None = None) -> dict[str, tuple[dict, datetime | None]]:
         """Counters summed per ``group`` ("commune", "key", "day" or "all"): {group: (counters, updated_at)}."""
-        by = {"commune": "$commune_code", "key": "$key", "day": "$day", "all": None}[group]
-        pipeline = [{"$match": self._match(dim, communes, first_day, last_day, extra)},
+        by = {"commune": "$commune_code", "key": "$key", "day": "$day", "month": "$day", "all": None}[group]
+        if group == "month":
+            match = self._match(dim + MONTHLY, communes, (first_day or "")[:7] or None,
+                                (last_day or "")[:7] or None, extra, daily=True)
+        else:
+            match = self._match(dim, communes, first_day, last_day, extra, daily=group == "day")
+        pipeline = [{"$match": match},
                     {"$group": {"_id": by, **_sums(), "updated_at": {"$max": "$updated_at"}}}]
         out = {}
         async for doc in await (await self._coll("counters")).aggregate(pipeline):
@@ -216,7 +260,7 @@ class MongoReportingReader:
         return out
 
     async def attrs(self, dim: str, communes: Sequence[str] | None, extra: dict | None = None) -> dict[str, dict]:
-        pipeline = [{"$match": self._match(dim, communes, None, None, extra)},
+        pipeline = [{"$match": self._match(dim + MONTHLY, communes, None, None, extra, daily=True)},
                     {"$group": {"_id": "$key", "a": {"$last": "$a"}}}]
         return {str(d["_id"]): d.get("a") or {} async for d in await (await self._coll("counters")).aggregate(pipeline)}
 

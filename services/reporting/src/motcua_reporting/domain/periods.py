@@ -85,12 +85,16 @@ def today_local(now: datetime | None = None) -> date:
 
 
 MAX_DAYS = 3700  # about ten years
+FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 
 def resolve(granularity: Granularity | None, at: date | None, first: date | None, last: date | None,
             today: date | None = None) -> Period:
     """The period a query asks for: ``first``/``last`` (custom), else the ``granularity`` period
     containing ``at`` (default: the current month)."""
+    for day in (at, first, last):
+        if day is not None and not (FIRST_YEAR <= day.year <= LAST_YEAR):
+            raise PeriodError(f"days between {FIRST_YEAR} and {LAST_YEAR} only")
     if first is not None or last is not None:
         if first is None or last is None:
             raise PeriodError("both the first and the last day are needed")

@@ -3,7 +3,7 @@ dossier scan: counters summed over days, and indexed counts of the per-dossier m
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from motcua_reporting.adapters.storage import MongoReportingReader
 from motcua_reporting.domain.figures import Figures, district_total
@@ -80,7 +80,13 @@ async def trend(reader: MongoReportingReader, communes: Sequence[str], period: P
                 granularity: Granularity) -> list[tuple[str, Figures]]:
     """The period cut into buckets (days, weeks, months...), each bucket's figures (counters only),
     every bucket present even when empty."""
-    by_day = await reader.counters("all", "day", communes, period.first_day, period.last_day)
+    whole_months = period.first.day == 1 and (period.last + timedelta(days=1)).day == 1
+    if whole_months and granularity in (Granularity.MONTH, Granularity.QUARTER, Granularity.YEAR):
+        # The months' roll-ups: twelve documents a commune for a year, not 365.
+        rows = await reader.counters("all", "month", communes, period.first_day, period.last_day)
+        by_day = {f"{month}-01": value for month, value in rows.items()}
+    else:
+        by_day = await reader.counters("all", "day", communes, period.first_day, period.last_day)
     sums: dict[str, Figures] = {label: Figures() for label in buckets(period, granularity)}
     for day, (c, updated) in by_day.items():
         label = bucket_of(day, granularity)
