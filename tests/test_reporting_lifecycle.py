@@ -29,6 +29,6 @@ async def test_supplement_request_and_refusal_are_counted_once(services, http, c
         done = figures["received"] == 2 and figures["supplements_requested"] == 1 and figures["refused"] == 1
         return figures if done else None
 
-    figures = await eventually(counted, timeout=30, interval=0.2)
+    figures = await eventually(counted, timeout=120, interval=0.2)
     assert figures["withdrawn"] == 0 and figures["rescheduled"] == 0
     assert figures["online_share"] == 0.0  # both received at the counter

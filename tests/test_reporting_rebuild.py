@@ -66,7 +66,7 @@ async def test_rebuild_gives_the_live_figures_and_queries_answer_meanwhile(servi
             f = as_json(await http.get(url))["figures"]
             return f["received"] == 10
 
-        await eventually(seen, timeout=30, interval=0.2)
+        await eventually(seen, timeout=120, interval=0.2)
         during["with_late_comer"] = await snapshot(http, reporting, commune)
 
     progress = io.StringIO()
