@@ -11,7 +11,8 @@ Runs, on this machine, side by side in one run, against real servers started her
    consumer+db: the same with the real effect of reporting (a MongoDB transaction
              with the processed mark), to show what the database adds;
 3. flow:     HTTP intake -> MongoDB -> outbox -> JetStream -> notify and reporting,
-             the services running as processes.
+             the services running as processes: as fast as the clients go, then paced
+             at a fixed rate (``--rate``) for the latency at that load.
 
 It prints events/s, p50/p99 latency from accepted to projection, CPU per event and
 the ratio of (2) to (1). Figures, not assertions: it never fails on speed.
@@ -98,7 +99,7 @@ class Row:
         return self.events / self.seconds if self.seconds else 0.0
 
     def line(self) -> str:
-        return (f"{self.name:<13} {self.events:>8} {self.rate:>10.0f} {percentile(self.latencies, 50) * 1000:>9.1f} "
+        return (f"{self.name:<17} {self.events:>8} {self.rate:>10.0f} {percentile(self.latencies, 50) * 1000:>9.1f} "
                 f"{percentile(self.latencies, 99) * 1000:>9.1f} {self.cpu / max(self.events, 1) * 1e6:>12.0f}")
 
 
@@ -132,8 +133,8 @@ async def bench_raw(nats_url: str, count: int) -> Row:
     return Row("1 raw", count, elapsed, latencies, cpu)
 
 
-async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: bool) -> Row:
-    """The project's consumer path, in this process."""
+async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: bool, workers: int = 1) -> Row:
+    """The project's consumer path, in this process (``workers`` handlers at once)."""
     from motcua_runtime.consumer import event_subscriber
     from motcua_runtime.service import create_broker
     from motcua_runtime.settings import ServiceSettings
@@ -150,7 +151,7 @@ async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: b
 
     subscriber = event_subscriber(broker, durable=f"bench-{commune}", event_type="DossierReceived", version=1,
                                   max_deliver=12, ack_wait_seconds=30, batch_size=settings.pull_batch_size,
-                                  commune_code=commune)
+                                  commune_code=commune, max_workers=workers)
 
     @subscriber
     async def on_event(event: Envelope[DossierReceived]) -> None:
@@ -178,13 +179,17 @@ async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: b
     if mongo is not None:
         await mongo.drop_database(settings.database)
         await mongo.close()
-    return Row("2 consumer+db" if with_db else "2 consumer", count, elapsed, latencies, cpu)
+    name = "2 consumer+db" if with_db else "2 consumer"
+    return Row(name + (f" x{workers}" if workers > 1 else ""), count, elapsed, latencies, cpu)
 
 
 async def bench_flow(stack: Stack, seconds: float, concurrency: int, communes: int,
-                     headers: dict[str, str]) -> tuple[Row, int]:
-    """POST dossiers to intake for `seconds`, spread over `communes` communes (a district's load);
-    latency = notify's record time - intake's receipt time, per dossier."""
+                     headers: dict[str, str], rate: float | None = None) -> tuple[Row, int]:
+    """POST dossiers to intake for `seconds`, spread over `communes` communes (a district's load):
+    as fast as `concurrency` clients go, or paced at `rate` dossiers/s (open loop).
+    Latency per dossier = notify's processed mark of its DossierReceived event - intake's
+    commit of it (the outbox entry's creation); the load counts as done when reporting's
+    consumers have nothing pending either (CPU is measured until then)."""
     run = uuid.uuid4().hex[:5]
     codes = [f"BF{run}{n:03d}" for n in range(communes)]
     intake = stack.services["intake"].base_url
@@ -192,47 +197,71 @@ async def bench_flow(stack: Stack, seconds: float, concurrency: int, communes: i
     accepted = failed = 0
     pids = [svc.process.pid for name, svc in stack.services.items() if name != "identity"]
     cpu_before = cpu_seconds(pids)
-    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def post(client: httpx.AsyncClient, commune: str) -> None:
+        nonlocal accepted, failed
+        try:
+            response = await client.post(f"{intake}/v1/communes/{commune}/dossiers", json=body, headers=headers)
+        except httpx.HTTPError:
+            failed += 1
+            return
+        if response.status_code == 201:
+            accepted += 1
+        else:
+            failed += 1
 
     async def worker(client: httpx.AsyncClient, index: int) -> None:
-        nonlocal accepted, failed
         n = index
         while time.perf_counter() < deadline:
-            commune = codes[n % len(codes)]
+            await post(client, codes[n % len(codes)])
             n += concurrency
-            try:
-                response = await client.post(f"{intake}/v1/communes/{commune}/dossiers", json=body, headers=headers)
-            except httpx.HTTPError:
-                failed += 1
-                continue
-            if response.status_code == 201:
-                accepted += 1
-            else:
-                failed += 1
 
-    started = time.perf_counter()
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
-        await asyncio.gather(*(worker(client, i) for i in range(concurrency)))
+        if rate:
+            pending: set[asyncio.Task] = set()
+            n = 0
+            while time.perf_counter() < deadline:
+                task = asyncio.create_task(post(client, codes[n % len(codes)]))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                n += 1
+                await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+            await asyncio.gather(*pending)
+        else:
+            await asyncio.gather(*(worker(client, i) for i in range(concurrency)))
     accept_seconds = time.perf_counter() - started
 
     mongo = AsyncMongoClient(stack.mongodb_uri, tz_aware=True, uuidRepresentation="standard")
-    notify_db = mongo[f"{stack.database_prefix}notify"]
-    intake_db = mongo[f"{stack.database_prefix}intake"]
-    mine = {"commune_code": {"$in": codes}}
+    prefix = stack.database_prefix
+    outbox = mongo[f"{prefix}intake"].outbox
+    mine = {"commune_code": {"$in": codes}, "event_type": "DossierReceived"}
+    committed = {e["_id"]: e["created_at"] async for e in outbox.find(mine, {"created_at": 1})}
+    marks = mongo[f"{prefix}notify"].processed_events
+    of_mine = {"consumer": "notify-dossier-received", "event_id": {"$in": list(committed)}}
+    nc = await nats.connect(stack.nats_url)
+    js = nc.jetstream()
     drain_deadline = time.perf_counter() + 300
     while time.perf_counter() < drain_deadline:
-        if await notify_db.notifications.count_documents(mine) >= accepted:
+        if await marks.count_documents(of_mine) >= len(committed) and await reporting_drained(js):
             break
         await asyncio.sleep(0.2)
+    await nc.close()
     cpu = cpu_seconds(pids) - cpu_before
-    received = {d["code"]: d["received_at"] async for d in intake_db.dossiers.find(mine, {"code": 1, "received_at": 1})}
-    latencies = [
-        (n["created_at"] - received[n["dossier_code"]]).total_seconds()
-        async for n in notify_db.notifications.find(mine, {"dossier_code": 1, "created_at": 1})
-        if n["dossier_code"] in received
-    ]
+    latencies = [(mark["processed_at"] - committed[mark["event_id"]]).total_seconds()
+                 async for mark in marks.find(of_mine, {"event_id": 1, "processed_at": 1})]
     await mongo.close()
-    return Row("3 flow", accepted, accept_seconds, latencies, cpu), failed
+    name = f"3 flow @{rate:.0f}/s" if rate else "3 flow"
+    return Row(name, accepted, accept_seconds, latencies, cpu), failed
+
+
+async def reporting_drained(js) -> bool:
+    """Every reporting consumer has nothing pending and nothing unacknowledged."""
+    for info in await js.consumers_info(EVENTS.name):
+        if info.name.startswith("reporting-") and (info.num_pending or info.num_ack_pending):
+            return False
+    return True
 
 
 async def officer_headers(stack: Stack) -> dict[str, str]:
@@ -255,6 +284,12 @@ async def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of the full-flow load (60 for targets)")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent HTTP clients in the flow")
     parser.add_argument("--communes", type=int, default=20, help="communes the flow's dossiers are spread over")
+    parser.add_argument("--workers", type=int, default=8,
+                        help="handlers at once per consumer: the consumer+db row's second run, and the services' "
+                             "CONSUMER_CONCURRENCY in the flow")
+    parser.add_argument("--rate", type=float, default=20.0,
+                        help="dossiers/s of the paced flow row (latency at a fixed load; 0 skips it)")
+    parser.add_argument("--paced-seconds", type=float, default=15.0, help="duration of the paced flow row")
     args = parser.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
@@ -262,7 +297,9 @@ async def main() -> int:
                   nats_sync_always=True, use_env_servers=False, log=lambda line: None,
                   services=tuple(s for s in SERVICES if s.name in ("identity", "intake", "notify", "reporting")),
                   service_env={"INTAKE_LOG_LEVEL": "WARNING", "NOTIFY_LOG_LEVEL": "WARNING",
-                               "REPORTING_LOG_LEVEL": "WARNING"})
+                               "REPORTING_LOG_LEVEL": "WARNING",
+                               "NOTIFY_CONSUMER_CONCURRENCY": str(args.workers),
+                               "REPORTING_CONSUMER_CONCURRENCY": str(args.workers)})
     print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().machine}; "
           f"nats sync_interval=always; mongod replica set; data in {base}")
     configure_logging(json=True, level="WARNING")
@@ -273,24 +310,36 @@ async def main() -> int:
             ("raw", lambda: bench_raw(stack.nats_url, args.events)),
             ("consumer", lambda: bench_consumer(stack.nats_url, stack.mongodb_uri, args.events, with_db=False)),
             ("consumer+db", lambda: bench_consumer(stack.nats_url, stack.mongodb_uri, args.db_events, with_db=True)),
+            (f"consumer+db x{args.workers}", lambda: bench_consumer(stack.nats_url, stack.mongodb_uri, args.db_events,
+                                                                    with_db=True, workers=args.workers)),
         ):
             print(f"running {name} ...", flush=True)
             rows.append(await run())
             print(rows[-1].line(), flush=True)
         print("running flow ...", flush=True)
         await stack.start_services(ready_timeout=60)
-        flow, failed = await bench_flow(stack, args.seconds, args.concurrency, args.communes,
-                                        await officer_headers(stack))
+        headers = await officer_headers(stack)
+        flow, failed = await bench_flow(stack, args.seconds, args.concurrency, args.communes, headers)
         rows.append(flow)
+        print(flow.line(), flush=True)
+        if args.rate:
+            print(f"running flow paced at {args.rate:.0f}/s ...", flush=True)
+            paced, paced_failed = await bench_flow(stack, args.paced_seconds, args.concurrency, args.communes,
+                                                   headers, rate=args.rate)
+            rows.append(paced)
+            failed += paced_failed
+            print(paced.line(), flush=True)
     finally:
         await asyncio.to_thread(stack.stop)
-    print(f"\n{'row':<13} {'events':>8} {'events/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'CPU µs/event':>12}")
+    print(f"\n{'row':<17} {'events':>8} {'events/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'CPU µs/event':>12}")
     for row in rows:
         print(row.line())
     print(f"\nratio consumer/raw (2)/(1): {rows[1].rate / rows[0].rate:.2f}")
     print(f"flow: {args.concurrency} HTTP clients over {args.communes} communes for {args.seconds:.0f} s; "
           f"requests not accepted: {failed}")
-    print("latency: rows 1-2 from publication to handled; row 3 from receipt (intake's commit) to notify's record")
+    print(f"flow consumers: CONSUMER_CONCURRENCY={args.workers} in notify and reporting")
+    print("latency: rows 1-2 from publication to handled; row 3 from intake's commit of the receipt to notify's "
+          "processed mark (reporting drained before CPU is read)")
     return 0
 
 

@@ -32,8 +32,9 @@ COMMUNES = tuple(f"F{n}{uuid.uuid4().int % 10_000:04d}" for n in range(3))
 BODY = {"procedure_code": "CT-CHUKY", "applicant": {"full_name": "Trần Thị Bình", "phone": "0912345678"}}
 #: How long a request may keep failing (a server is down) before the load gives up.
 REQUEST_DEADLINE = 90.0
-#: How long the system may take to catch up after a fault, and to drain at the end.
-CATCH_UP_DEADLINE = 120.0
+#: How long the system may take to catch up after a fault, and to drain at the end (generous:
+#: the machine may be shared; on an idle 2-core machine each fault takes 5-30 s).
+CATCH_UP_DEADLINE = 180.0
 
 
 @dataclass
@@ -51,10 +52,10 @@ class Load:
     async def _until_done(self, client: httpx.AsyncClient, method: str, url: str, ok: tuple[int, ...],
                           **kwargs) -> httpx.Response:
         deadline = time.monotonic() + REQUEST_DEADLINE
+        headers = self.headers | kwargs.pop("extra", {})  # the same Idempotency-Key on every attempt
         while True:
             try:
-                response = await client.request(method, url, headers=self.headers | kwargs.pop("extra", {}),
-                                                **kwargs)
+                response = await client.request(method, url, headers=headers, **kwargs)
                 if response.status_code in ok:
                     return response
                 if response.status_code < 500 and response.status_code not in (401, 409):
@@ -84,32 +85,56 @@ class Load:
 
 
 class Observer:
-    """Reads the services' databases directly (the test's own view, not the services' APIs)."""
+    """Reads the services' databases directly where their records are plain (dossiers, letters,
+    ballots), and reporting's figures through its API (from whichever replica answers)."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.mongo = AsyncMongoClient(stack.mongodb_uri, tz_aware=True, uuidRepresentation="standard",
                                       serverSelectionTimeoutMS=3000)
+        self.http = httpx.AsyncClient(timeout=5)
+        self.reporting_urls: list[str] = []
+        self.headers: dict[str, str] = {}
+
+    async def counted(self) -> tuple[int, int]:
+        """(received, returned) summed over the test's communes, as reporting shows them."""
+        received = returned = 0
+        for commune in COMMUNES:
+            figures = await _figures(self.http, self.reporting_urls, self.headers, commune)
+            received += figures["received"]
+            returned += figures["returned"]
+        return received, returned
 
     def db(self, service: str):
         return self.mongo[f"{self.stack.database_prefix}{service}"]
 
-    async def caught_up_with(self, codes: set[str], returned: set[str]) -> bool:
-        """Everything accepted so far has its letter, its ballot and its counts."""
+    async def letters(self) -> list[tuple[str, str]]:
+        """(dossier code, purpose) of every letter or message notify decided on for the test's
+        communes (its ``intents``; ``notifications`` in its first version)."""
+        db = self.db("notify")
+        collection, kind = ("intents", "purpose") if "intents" in await db.list_collection_names() else (
+            "notifications", "kind")
+        return [(doc["dossier_code"], doc[kind]) async for doc in db[collection].find(
+            {"commune_code": {"$in": list(COMMUNES)}}, {"dossier_code": 1, kind: 1})]
+
+    async def caught_up_with(self, codes: set[str], returned: set[str]) -> str | None:
+        """What is still missing for everything accepted so far (its letters, its ballot and
+        its counts); None once nothing is."""
         try:
-            notified = set(await self.db("notify").notifications.distinct(
-                "dossier_code", {"commune_code": {"$in": list(COMMUNES)}}))
+            notified = {code for code, _ in await self.letters()}
             balloted = set(await self.db("survey").ballots.distinct(
                 "dossier_code", {"commune_code": {"$in": list(COMMUNES)}}))
-            marks = self.db("reporting").processed_events
-            counted_received = await marks.count_documents({"consumer": "reporting-dossier-received"})
-            counted_returned = await marks.count_documents({"consumer": "reporting-result-returned"})
-        except Exception:
-            return False
-        return (codes <= notified and returned <= balloted and counted_received >= len(codes)
-                and counted_returned >= len(returned))
+            counted_received, counted_returned = await self.counted()
+        except Exception as error:  # a server or the replica asked is down: not yet
+            return f"cannot read: {error!r}"
+        missing = {"letters": len(codes - notified), "ballots": len(returned - balloted),
+                   "counted received": len(codes) - counted_received,
+                   "counted returned": len(returned) - counted_returned}
+        missing = {what: n for what, n in missing.items() if n > 0}
+        return str(missing) if missing else None
 
     async def close(self) -> None:
+        await self.http.aclose()
         await self.mongo.close()
 
 
@@ -158,6 +183,8 @@ async def test_a_steady_load_survives_kill_9_of_every_server_and_service(tmp_pat
             assert created.status_code in (201, 409), created.text
             headers = await sign_in(client, urls, "faults", "faults-password")
 
+        observer.reporting_urls = [stack.services["reporting"].base_url, replica.base_url]
+        observer.headers = headers
         services = dict(stack.services)
         faults = [
             Fault("nats-server", stack.nats.kill9, stack.nats.restart),
@@ -181,8 +208,9 @@ async def test_a_steady_load_survives_kill_9_of_every_server_and_service(tmp_pat
                     # Recovered: the system has caught up with everything accepted up to the restart.
                     codes, returned = set(load.accepted.values()), set(load.returned)
                     deadline = time.monotonic() + CATCH_UP_DEADLINE
-                    while not await observer.caught_up_with(codes, returned):
-                        assert time.monotonic() < deadline, f"no recovery within {CATCH_UP_DEADLINE:.0f} s of {fault.name}"
+                    while missing := await observer.caught_up_with(codes, returned):
+                        assert time.monotonic() < deadline, (
+                            f"no recovery within {CATCH_UP_DEADLINE:.0f} s of {fault.name}; missing: {missing}")
                         await asyncio.sleep(0.2)
                     fault.recovered_after = time.monotonic() - killed_at
                     await asyncio.sleep(1.0)
@@ -196,8 +224,14 @@ async def test_a_steady_load_survives_kill_9_of_every_server_and_service(tmp_pat
 
         codes, returned = set(load.accepted.values()), set(load.returned)
         deadline = time.monotonic() + CATCH_UP_DEADLINE
-        while not await observer.caught_up_with(codes, returned):
-            assert time.monotonic() < deadline, "the system did not drain after the faults"
+        while missing := await observer.caught_up_with(codes, returned):
+            if time.monotonic() > deadline:
+                nc = await nats.connect(stack.nats_url)
+                lag = [(c.name, c.num_pending, c.num_ack_pending, c.num_redelivered)
+                       for c in await nc.jetstream().consumers_info(EVENTS.name)]
+                await nc.close()
+                raise AssertionError(f"the system did not drain after the faults; missing: {missing}; "
+                                     f"consumers (pending, ack pending, redelivered): {lag}")
             await asyncio.sleep(0.3)
 
         # ---- every dossier once
@@ -209,34 +243,41 @@ async def test_a_steady_load_survives_kill_9_of_every_server_and_service(tmp_pat
         assert {d["status"] for d in dossiers} == {"returned"}
 
         # ---- every event consumed once per consumer: its effects, and its processed marks
-        notifications = await observer.db("notify").notifications.find(
-            in_communes, {"dossier_code": 1, "kind": 1}).to_list()
-        letter_keys = [(n["dossier_code"], n["kind"]) for n in notifications]
+        letter_keys = await observer.letters()
         assert len(letter_keys) == len(set(letter_keys)), "a letter was written twice"
         assert {code for code, _ in letter_keys} == codes
         ballots = await observer.db("survey").ballots.find(in_communes, {"dossier_code": 1}).to_list()
         assert sorted(b["dossier_code"] for b in ballots) == sorted(codes), "ballots lost or duplicated"
-        async with httpx.AsyncClient(timeout=10) as client:
-            reporting_urls = [stack.services["reporting"].base_url, replica.base_url]
-            for commune in COMMUNES:
-                figures = await _figures(client, reporting_urls, headers, commune)
-                expected = sum(1 for code in codes if code.startswith(f"{commune}-"))
-                assert (figures["received"], figures["returned"]) == (expected, expected), (commune, figures)
+        # Reporting's counts: exact (a double consumption would count twice, a loss once less).
+        for commune in COMMUNES:
+            figures = await _figures(observer.http, observer.reporting_urls, headers, commune)
+            expected = sum(1 for code in codes if code.startswith(f"{commune}-"))
+            assert (figures["received"], figures["returned"]) == (expected, expected), (commune, figures)
 
         nc = await nats.connect(stack.nats_url)
         try:
             js = nc.jetstream()
+            # Every durable consumer has acknowledged everything; where a service keeps the
+            # runtime's processed marks, there is exactly one per event of its subject.
+            deadline = time.monotonic() + CATCH_UP_DEADLINE
+            while True:
+                consumers = await js.consumers_info(EVENTS.name)
+                behind = [(c.name, c.num_pending, c.num_ack_pending) for c in consumers
+                          if c.num_pending or c.num_ack_pending]
+                if not behind:
+                    break
+                assert time.monotonic() < deadline, f"consumers still behind: {behind}"
+                await asyncio.sleep(0.5)
             checked = 0
-            for service in ("notify", "survey", "reporting"):
+            for service in ("notify", "survey"):
                 marks = observer.db(service).processed_events
                 for consumer in await marks.distinct("consumer"):
                     info = await js.consumer_info(EVENTS.name, consumer)
                     stream = await js.stream_info(EVENTS.name, subjects_filter=info.config.filter_subject)
                     published = sum((stream.state.subjects or {}).values())
                     assert await marks.count_documents({"consumer": consumer}) == published, consumer
-                    assert (info.num_pending, info.num_ack_pending) == (0, 0), consumer
                     checked += 1
-            assert checked >= 5
+            assert checked >= 2
             dead = (await js.stream_info(DEAD_LETTERS.name)).state.messages
             assert dead == 0, "messages went to the dead-letter stream"
         finally:
@@ -249,7 +290,7 @@ async def test_a_steady_load_survives_kill_9_of_every_server_and_service(tmp_pat
         print(f"\nfault injection: {len(codes)} dossiers received and returned in {load_seconds:.0f} s "
               f"by {WORKERS} clients; faults injected: {len(faults)}; lost 0, duplicated 0; "
               f"failed attempts retried by the clients: {load.failed_attempts}; "
-              f"consumers checked: {checked}")
+              f"durable consumers drained: {len(consumers)}, processed marks checked: {checked}")
         for fault in faults:
             print(f"  kill -9 {fault.name:<22} recovered (caught up) after {fault.recovered_after:5.1f} s")
     finally:
