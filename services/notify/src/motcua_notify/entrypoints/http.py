@@ -104,10 +104,6 @@ class WordingIn(BaseModel):
     sms: str = Field(min_length=1, max_length=wording_rules.MAX_TEMPLATE_CHARS)
 
 
-class PreviewIn(WordingIn):
-    lang: Literal["vi", "en"] = "vi"
-
-
 class Placeholder(BaseModel):
     name: str
     meaning_vi: str
@@ -315,7 +311,7 @@ def router(infra, settings, worker: callable) -> APIRouter:
 
     @api.post("/communes/{commune_code}/templates/{purpose}/preview", response_model=PreviewOut,
               summary="Render a wording with sample values and the commune's letterhead (nothing saved)")
-    async def preview(commune_code: CommunePath, purpose: Purpose, body: PreviewIn) -> PreviewOut:
+    async def preview(commune_code: CommunePath, purpose: Purpose, body: WordingIn) -> PreviewOut:
         wording = _checked(purpose, body)
         config = await commune_config(db(), commune_code, settings)
         sample = wording_rules.sample_values(purpose)
