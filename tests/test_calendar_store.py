@@ -22,7 +22,7 @@ from motcua_intake.adapters.calendar_store import (
     load_calendar,
     to_document,
 )
-from motcua_intake.domain.yearly_calendar import DayConflict, Source, default_year
+from motcua_runtime.yearly_calendar import DayConflict, Source, default_year
 from motcua_intake.entrypoints import calendar_http
 
 pytestmark = pytest.mark.integration
