@@ -60,6 +60,9 @@ def _poison_reason(error: BaseException) -> str | None:
 
 
 def reliable_consumer_middleware(service: str, *, max_deliver: int, max_delay: float) -> type[BaseMiddleware]:
+    #: (consumer, event type) -> the handler-latency and handled-count series (label lookups once).
+    series: dict[tuple[str, str], tuple[Any, Any]] = {}
+
     class ReliableConsumer(BaseMiddleware):
         async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
             raw = msg.raw_message
@@ -87,8 +90,11 @@ def reliable_consumer_middleware(service: str, *, max_deliver: int, max_delay: f
             with span:
                 try:
                     result = await call_next(msg)
-                    HANDLER_SECONDS.labels(service, consumer, event_type).observe(time.perf_counter() - started)
-                    EVENTS_CONSUMED.labels(service, consumer, event_type, "handled").inc()
+                    latency, handled = series.get((consumer, event_type)) or series.setdefault(
+                        (consumer, event_type), (HANDLER_SECONDS.labels(service, consumer, event_type),
+                                                 EVENTS_CONSUMED.labels(service, consumer, event_type, "handled")))
+                    latency.observe(time.perf_counter() - started)
+                    handled.inc()
                     log.info("event.handled", consumer=consumer)
                     return result
                 except (NackMessage, RejectMessage):
