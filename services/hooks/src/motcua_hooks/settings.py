@@ -19,6 +19,8 @@ class HooksSettings(ServiceSettings):
     #: Deliveries under way at once (one per dossier lane at most).
     dispatch_concurrency: int = 16
     dispatch_poll_seconds: float = 0.3
+    #: Delivered deliveries and the attempts log are kept this long (then removed by a TTL index).
+    log_retention_days: float = 90
     #: An alert (subscriber parked) is also POSTed here as JSON, e.g. to a mail or chat gateway.
     alert_webhook_url: str = ""
     #: Deployment administrators named in the alert (e-mail addresses for the gateway).

@@ -33,7 +33,12 @@ REPLAYS = "replays"
 PENDING, DELIVERED, PARKED = "pending", "delivered", "parked"
 
 
-async def ensure_indexes(db: AsyncDatabase) -> None:
+async def ensure_indexes(db: AsyncDatabase, log_retention_days: float = 90) -> None:
+    """``log_retention_days``: delivered deliveries and logged attempts are removed by MongoDB after
+    that long (a TTL index; pending and parked deliveries have no ``delivered_at`` and stay)."""
+    ttl = int(log_retention_days * 24 * 3600)
+    await db[DELIVERIES].create_index("delivered_at", expireAfterSeconds=ttl, name="delivered_ttl")
+    await db[ATTEMPTS].create_index("at", expireAfterSeconds=ttl, name="attempts_ttl")
     await db[LANES].create_index([("parked", ASCENDING), ("next_attempt_at", ASCENDING)])
     await db[LANES].create_index([("subscription_id", ASCENDING)])
     await db[DELIVERIES].create_index([("lane_id", ASCENDING), ("seq", ASCENDING)], unique=True)

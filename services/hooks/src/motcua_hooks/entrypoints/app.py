@@ -33,7 +33,7 @@ def create_app(settings: HooksSettings | None = None) -> FastAPI:
         app.include_router(http.router(store, settings))
 
     async def on_startup(infra: Infrastructure) -> None:
-        await ensure_indexes(infra.db)
+        await ensure_indexes(infra.db, settings.log_retention_days)
 
     async def dispatch(infra: Infrastructure) -> None:
         sender = HttpSender(settings.delivery_timeout_seconds)
