@@ -49,6 +49,7 @@ async def test_district_dashboard_compares_communes_with_charts_and_drills_down(
     reporting = services["reporting"].base_url
     token = await accounts.token(Role.DISTRICT_OVERSEER, "*")
     async with vietnamese_page(browser, reporting, token) as page:
+        page.set_default_timeout(60_000)  # a busy machine: pages may take a while to load
         await page.goto(f"/bao-cao?period=month&at=2026-05-01&communes={a},{b}")
         await expect(page.locator("h1")).to_have_text("Bảng điều hành toàn huyện")
         rows = page.locator("#communes-table tbody tr")
@@ -100,6 +101,7 @@ async def test_a_commune_leader_has_their_page_and_prints_the_monthly_report(ser
     reporting = services["reporting"].base_url
     token = await accounts.token(Role.COMMUNE_LEADER, a)
     async with vietnamese_page(browser, reporting, token) as page:
+        page.set_default_timeout(60_000)  # a busy machine: pages may take a while to load
         await page.goto(f"/bao-cao/xa/{a}?period=month&at=2026-05-01")
         await expect(page.locator("#summary-table tr[data-key='Tiếp nhận trong kỳ'] td").nth(1)).to_have_text("3")
         await expect(page.locator("#channel-table tr[data-key='Trực tuyến'] td[data-col='received']")).to_have_text(

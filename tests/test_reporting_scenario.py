@@ -142,6 +142,8 @@ async def test_a_known_month_of_events_gives_the_hand_computed_figures(services,
     # Drill-down: field -> procedures of the field -> officers of a procedure.
     fields = as_json(await http.get(f"{reporting}/v1/communes/{commune}/breakdown/field?at=2026-03-01"))
     assert {r["key"]: r["figures"]["received"] for r in fields["rows"]} == {"ho_tich": 5, "chung_thuc": 4}
+    assert {r["key"]: r["figures"]["median_processing_days"] for r in fields["rows"]} == {"ho_tich": 3.0,
+                                                                                         "chung_thuc": 1.0}
     in_field = as_json(await http.get(
         f"{reporting}/v1/communes/{commune}/breakdown/procedure?at=2026-03-01&field=chung_thuc"))
     assert [r["key"] for r in in_field["rows"]] == ["CT-CHUKY"]

@@ -6,7 +6,7 @@ Two read models (see docs/reporting.md):
   events ``$inc``. Dimensions: ``all`` (key ""), ``field``, ``procedure``, ``channel``,
   ``officer``, ``campaign``, ``factor`` (a SIPAS factor), ``session`` (an out-of-hours session
   id) and ``proc_officer`` (key "<procedure>|<officer>", for the drill-down procedure → officer).
-  Procedure documents also hold a histogram of processing working days (``h``, in hundredths of
+  Procedure and field documents also hold a histogram of processing working days (``h``, in hundredths of
   a day) so medians come from precomputed counts.
 - **dossiers**: one document per dossier (key "<commune>|<dossier code>") with the facts that
   need a dossier's whole life: when it was received, when it is due, when and how it ended,
@@ -102,7 +102,7 @@ def _with_dims(inc: Mapping[str, float], *, field_: str | None = None, procedure
     hist = dict(hist or {})
     changes = [CounterChange("all", "", inc, hist)]
     if field_:
-        changes.append(CounterChange("field", field_, inc))
+        changes.append(CounterChange("field", field_, inc, hist))
     if procedure:
         changes.append(CounterChange("procedure", procedure, inc, hist, {"field": field_} if field_ else {}))
     if channel:

@@ -3,6 +3,7 @@ commune → field → procedure → officer (``/bao-cao/xa/{commune_code}``) and
 report (``/bao-cao/xa/{commune_code}/thang``). Server-rendered (Jinja2) from the same queries as
 the API; charts are inline SVG; nothing is fetched from outside. Vietnamese first; ``?lang=en``."""
 
+import asyncio
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -208,15 +209,15 @@ def install(app: FastAPI, deps: Deps) -> None:
             links = {row[0]: f"{base}?{pq}&{urlencode({'field': row[0]})}" for row in drill.rows}
         criteria = await load_criteria(deps.db())
         target = next((c.threshold for c in criteria.criteria if c.metric == "online_share"), None)
+        # The page's other tables and charts are independent queries: asked at once.
+        channel, factor, officer, campaign, trend_charts = await asyncio.gather(
+            *(breakdown_table(deps, communes, p, dim, lang) for dim in ("channel", "factor", "officer", "campaign")),
+            _trend_charts(deps, communes, p, t, target))
         return render.page(
             request, "commune.html", commune_code=commune_code, period=p, figures=figures, base=base,
             period_query=pq, field=field, procedure=procedure, drill_table=drill, drill_title=drill_title,
-            drill_links=links, summary=tables.summary_table(figures, lang),
-            channel_table=await breakdown_table(deps, communes, p, "channel", lang),
-            factor_table=await breakdown_table(deps, communes, p, "factor", lang),
-            officer_table=await breakdown_table(deps, communes, p, "officer", lang),
-            campaign_table=await breakdown_table(deps, communes, p, "campaign", lang),
-            charts=await _trend_charts(deps, communes, p, t, target))
+            drill_links=links, summary=tables.summary_table(figures, lang), channel_table=channel,
+            factor_table=factor, officer_table=officer, campaign_table=campaign, charts=trend_charts)
 
     @pages.get("/bao-cao/xa/{commune_code}/thang", response_class=HTMLResponse)
     async def monthly_report(request: Request, commune_code: CommunePath, at: date | None = None) -> HTMLResponse:

@@ -59,7 +59,7 @@ async def breakdown(reader: MongoReportingReader, communes: Sequence[str], perio
         extra = {"key": {"$regex": f"^{_escape(within['procedure'])}\\|"}}
     counters = await reader.counters(source, "key", communes, period.first_day, period.last_day, extra)
     histograms = {}
-    if dim == "procedure":
+    if dim in ("procedure", "field"):
         histograms = await reader.histograms(source, "key", communes, period.first_day, period.last_day, extra)
     attrs = await reader.attrs(source, communes, extra) if dim == "procedure" else {}
     rows = []
