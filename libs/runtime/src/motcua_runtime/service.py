@@ -60,10 +60,18 @@ class Infrastructure:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+#: FastStream's own service messages: warnings and errors only. (At INFO it writes a line per
+#: finished task — one per message with concurrent consumers — costing throughput and log volume;
+#: handled events are logged by the consumer middleware instead.)
+_FASTSTREAM_LOGGER = logging.getLogger("faststream.motcua")
+_FASTSTREAM_LOGGER.setLevel(logging.WARNING)
+
+
 def create_broker(settings: ServiceSettings) -> NatsBroker:
     broker = NatsBroker(
         settings.nats_url,
         name=f"motcua-{settings.service_name}",
+        logger=_FASTSTREAM_LOGGER,
         middlewares=[
             reliable_consumer_middleware(
                 settings.service_name,
