@@ -8,8 +8,7 @@ Each dossier: DossierReceived; ResultReturned for 9 in 10 (early/on time/late, w
 working days); a SurveySubmitted for 1 in 3; an SMS MessageSent for 1 in 2; a LetterIssued for 1 in
 20. Received days spread over 2026. Figures, not assertions.
 
-Measured here (2 shared cores, other jobs running), ``--dossiers 20000 --communes 20``:
-see the README of docs/reporting.md's "Benchmark" section and the lead's notes.
+Figures measured on the development machine: docs/reporting.md, "Benchmark".
 """
 
 import argparse
