@@ -183,6 +183,50 @@ async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: b
     return Row(name + (f" x{workers}" if workers > 1 else ""), count, elapsed, latencies, cpu)
 
 
+async def bench_relay(nats_url: str, mongodb_uri: str, count: int, batch: int) -> Row:
+    """The outbox relay alone: `count` committed entries published to JetStream and marked sent,
+    `batch` at a time concurrently; batch=1 runs the former relay (one publication awaited, then
+    one mark, entry after entry)."""
+    from motcua_runtime.outbox import OutboxRelay, ensure_outbox_indexes, stage_events
+
+    commune = f"BO{uuid.uuid4().hex[:6]}"
+    mongo = AsyncMongoClient(mongodb_uri, tz_aware=True, uuidRepresentation="standard")
+    db = mongo[f"bench_relay_{commune}"]
+    await ensure_outbox_indexes(db)
+    envelopes = [envelope(commune, n) for n in range(count)]
+    for start in range(0, count, 500):
+        async with mongo.start_session() as session:
+            await session.start_transaction()
+            await stage_events(db, session, envelopes[start:start + 500])
+            await session.commit_transaction()
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+
+    async def publish(subject: str, body: bytes, headers: dict[str, str]) -> None:
+        await js.publish(subject, body, timeout=5, stream=EVENTS.name, headers=headers)
+
+    relay = OutboxRelay(db, publish, name="bench", batch_size=batch)
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    if batch == 1:
+        # The relay before issue 8: one publication awaited, then one mark, entry after entry.
+        async for entry in db.outbox.find({"status": "pending"}).sort([("created_at", 1), ("position", 1)]):
+            await publish(entry["subject"], entry["body"], entry["headers"])
+            await db.outbox.update_one({"_id": entry["_id"]}, {"$set": {"status": "sent", "sent_at": datetime.now(UTC)}})
+            relay.published += 1
+    else:
+        while await relay.publish_pending():
+            pass
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
+    sent = await db.outbox.find({}, {"created_at": 1, "sent_at": 1}).to_list()
+    await nc.close()
+    await mongo.drop_database(db.name)
+    await mongo.close()
+    return Row(f"relay batch {batch}", relay.published, elapsed,
+               [(d["sent_at"] - d["created_at"]).total_seconds() for d in sent if d.get("sent_at")], cpu)
+
+
 async def bench_flow(stack: Stack, seconds: float, concurrency: int, communes: int,
                      headers: dict[str, str], rate: float | None = None) -> tuple[Row, int]:
     """POST dossiers to intake for `seconds`, spread over `communes` communes (a district's load):
@@ -289,6 +333,8 @@ async def main() -> int:
                              "CONSUMER_CONCURRENCY in the flow")
     parser.add_argument("--rate", type=float, default=20.0,
                         help="dossiers/s of the paced flow row (latency at a fixed load; 0 skips it)")
+    parser.add_argument("--relay-events", type=int, default=2_000, help="outbox entries for the relay rows")
+    parser.add_argument("--only", choices=("relay",), help="run only these rows")
     parser.add_argument("--paced-seconds", type=float, default=15.0, help="duration of the paced flow row")
     args = parser.parse_args()
 
@@ -306,12 +352,19 @@ async def main() -> int:
     await stack.start(with_services=False)
     try:
         rows = []
+        if args.only == "relay":
+            for batch in (1, 200):
+                rows.append(await bench_relay(stack.nats_url, stack.mongodb_uri, args.relay_events, batch))
+                print(rows[-1].line(), flush=True)
+            return 0
         for name, run in (
             ("raw", lambda: bench_raw(stack.nats_url, args.events)),
             ("consumer", lambda: bench_consumer(stack.nats_url, stack.mongodb_uri, args.events, with_db=False)),
             ("consumer+db", lambda: bench_consumer(stack.nats_url, stack.mongodb_uri, args.db_events, with_db=True)),
             (f"consumer+db x{args.workers}", lambda: bench_consumer(stack.nats_url, stack.mongodb_uri, args.db_events,
                                                                     with_db=True, workers=args.workers)),
+            ("relay one at a time", lambda: bench_relay(stack.nats_url, stack.mongodb_uri, args.relay_events, 1)),
+            ("relay pipelined", lambda: bench_relay(stack.nats_url, stack.mongodb_uri, args.relay_events, 200)),
         ):
             print(f"running {name} ...", flush=True)
             rows.append(await run())
@@ -335,6 +388,10 @@ async def main() -> int:
     for row in rows:
         print(row.line())
     print(f"\nratio consumer/raw (2)/(1): {rows[1].rate / rows[0].rate:.2f}")
+    relay_rows = [row for row in rows if row.name.startswith("relay")]
+    if len(relay_rows) == 2:
+        print(f"relay pipelined / one at a time: {relay_rows[1].rate / max(relay_rows[0].rate, 1e-9):.1f}x "
+              "(relay rows' latency: commit to marked sent, including the backlog)")
     print(f"flow: {args.concurrency} HTTP clients over {args.communes} communes for {args.seconds:.0f} s; "
           f"requests not accepted: {failed}")
     print(f"flow consumers: CONSUMER_CONCURRENCY={args.workers} in notify and reporting")
