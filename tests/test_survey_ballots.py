@@ -21,9 +21,17 @@ from tests.helpers import as_json, eventually, publish_events
 from tests.pages_support import chromium, screenshot
 
 pytestmark = pytest.mark.e2e
+# Pages are checked on a machine shared by many processes: give the browser time (a wait
+# ends as soon as the page shows what is expected).
+expect.set_options(timeout=20_000)
 
 
 # --------------------------------------------------------------------------- helpers (shared by test_survey_*)
+
+
+async def soon(check):
+    """``eventually`` with room for a loaded machine (the relay and consumers share two cores)."""
+    return await eventually(check, timeout=90)
 
 
 def result_returned(commune: str, n: int = 1, *, officer_id: str = "cb-01", dossier_id: uuid.UUID | None = None):
@@ -46,7 +54,7 @@ async def open_ballot(stack, http, survey: str, commune: str, n: int = 1, **kwar
                                        params={"dossier_code": event.data.dossier_code}))["items"]
         return items[0] if items else None
 
-    return await eventually(opened)
+    return await soon(opened)
 
 
 async def events_of(nats_url: str, subject: str) -> list[dict]:
@@ -91,7 +99,7 @@ async def test_a_returned_dossier_yields_a_short_link_and_a_printable_slip_with_
                                        params={"dossier_code": dossier["dossier_code"]}))["items"]
         return items[0] if items else None
 
-    ballot = await eventually(opened)
+    ballot = await soon(opened)
     assert ballot["status"] == "open" and ballot["officer_id"] == "cb-07"
     # Short enough for an SMS: /p/ and ten characters a citizen cannot confuse.
     assert re.fullmatch(re.escape(survey) + r"/p/[2-9a-hjkmnp-z]{10}", ballot["link"]), ballot["link"]
@@ -137,7 +145,7 @@ async def test_a_citizen_answers_on_a_phone_without_javascript_once_and_is_told_
     assert answer["factors"] == {k: 4 for k in ("access", "procedure", "officer", "result", "feedback")}
     assert answer["commitments"] == {"five_knows": 5} and answer["visits"] == 1
     assert answer["question_set"] == "sipas-2025.1" and answer["dossier_code"] == ballot["dossier_code"]
-    [event] = await eventually(lambda: _submitted(stack, commune))
+    [event] = await soon(lambda: _submitted(stack, commune))
     assert event["data"]["question_set"] == "sipas-2025.1" and event["data"]["commitments"] == {"five_knows": 5}
     assert event["data"]["dossier_code"] == ballot["dossier_code"] and event["data"]["channel"] == "online"
 
@@ -163,7 +171,7 @@ async def test_one_ballot_one_vote_under_concurrency_and_redelivery(stack, servi
     await asyncio.sleep(1)  # let any late duplicate of the return reach survey
     assert len(as_json(await http.get(f"{survey}/v1/communes/{commune}/ballots"))["items"]) == 1
     assert len(as_json(await http.get(f"{survey}/v1/communes/{commune}/answers"))["items"]) == 1
-    assert len(await eventually(lambda: _submitted(stack, commune))) == 1
+    assert len(await soon(lambda: _submitted(stack, commune))) == 1
     opened = await events_of(stack.nats_url, f"motcua.events.{commune}.BallotOpened.v1")
     assert len(opened) == 1
 
@@ -223,7 +231,7 @@ async def test_a_complaint_or_a_very_low_score_raises_a_follow_up_the_leader_res
     items = as_json(await http.get(f"{survey}/v1/communes/{commune}/follow-ups"))["items"]
     assert sorted((i["reason"], i["dossier_code"]) for i in items) == sorted([
         ("complaint", complaint["dossier_code"]), ("low_score", low["dossier_code"])])
-    raised = await eventually(lambda: events_of(stack.nats_url, f"motcua.events.{commune}.FollowUpRaised.v1"))
+    raised = await soon(lambda: events_of(stack.nats_url, f"motcua.events.{commune}.FollowUpRaised.v1"))
     assert len(raised) == 2
     item = next(i for i in items if i["reason"] == "complaint")
     url = f"{survey}/v1/communes/{commune}/follow-ups/{item['follow_up_id']}/resolution"
@@ -248,7 +256,7 @@ async def test_an_anonymous_answer_keeps_commune_procedure_and_officer_but_no_do
     [answer] = as_json(await http.get(f"{survey}/v1/communes/{commune}/answers"))["items"]
     assert answer["anonymous"] is True and answer["dossier_code"] is None
     assert (answer["procedure_code"], answer["officer_id"]) == ("HT-KHAISINH", "cb-09")
-    [event] = await eventually(lambda: _submitted(stack, commune))
+    [event] = await soon(lambda: _submitted(stack, commune))
     assert event["commune_code"] == commune and event["data"]["anonymous"] is True
     assert event["data"]["dossier_id"] is None and event["data"]["dossier_code"] is None
     assert event["data"]["officer_id"] == "cb-09" and event["data"]["procedure_code"] == "HT-KHAISINH"

@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from motcua_runtime.auth import Role
-from tests.helpers import as_json, eventually
-from tests.test_survey_ballots import events_of
+from tests.helpers import as_json
+from tests.test_survey_ballots import soon, events_of
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +96,7 @@ async def test_paper_batches_campaign_progress_and_before_after(stack, services,
                  if e["data"]["campaign_id"] == baseline["campaign_id"]]
         return found if len(found) >= 4 else None
 
-    events = await eventually(campaign_events)
+    events = await soon(campaign_events)
     satisfied = sum(e["data"]["satisfied"] for e in events)
     assert (satisfied, len(events)) == (progress["satisfied"], progress["answers"])
     assert {e["data"]["team_id"] for e in events} >= {"MTTQ-to-1"}

@@ -11,11 +11,14 @@ import pytest
 from playwright.async_api import expect
 
 from motcua_survey.service_layer.handlers import default_calendar
-from tests.helpers import as_json, eventually
+from tests.helpers import as_json
 from tests.pages_support import chromium, screenshot, vietnamese_page
-from tests.test_survey_ballots import events_of, survey_db
+from tests.test_survey_ballots import soon, events_of, survey_db
 
 pytestmark = pytest.mark.e2e
+# Pages are checked on a machine shared by many processes: give the browser time (a wait
+# ends as soon as the page shows what is expected).
+expect.set_options(timeout=20_000)
 
 
 async def test_a_citizen_sends_feedback_and_follows_the_reply_by_its_code(stack, services, http, officer_token,
@@ -69,7 +72,7 @@ async def test_a_citizen_sends_feedback_and_follows_the_reply_by_its_code(stack,
         answered = await events_of(stack.nats_url, f"motcua.events.{commune}.FeedbackAnswered.v1")
         return (received, answered) if received and answered else None
 
-    received, answered = await eventually(announced)
+    received, answered = await soon(announced)
     assert received[0]["data"]["feedback_code"] == code and answered[0]["data"]["on_time"] is True
     assert "Nguyễn Thị Mai" not in str(received) + str(answered)
 
@@ -98,7 +101,7 @@ async def test_a_reply_after_the_due_date_stays_marked_late(stack, services, htt
         found = await events_of(stack.nats_url, f"motcua.events.{commune}.FeedbackAnswered.v1")
         return found or None
 
-    [event] = await eventually(late_event)
+    [event] = await soon(late_event)
     assert event["data"]["on_time"] is False and event["data"]["kind"] == "petition"
 
 

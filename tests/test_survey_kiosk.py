@@ -9,11 +9,14 @@ import uuid
 import pytest
 from playwright.async_api import expect
 
-from tests.helpers import as_json, eventually
+from tests.helpers import as_json
 from tests.pages_support import chromium, screenshot, vietnamese_page
-from tests.test_survey_ballots import events_of
+from tests.test_survey_ballots import soon, events_of
 
 pytestmark = pytest.mark.e2e
+# Pages are checked on a machine shared by many processes: give the browser time (a wait
+# ends as soon as the page shows what is expected).
+expect.set_options(timeout=20_000)
 
 
 async def kiosk_answers(http, survey: str, commune: str) -> list[dict]:
@@ -57,7 +60,7 @@ async def test_taps_made_offline_are_sent_later_once_each(stack, services, http,
         await expect(pending).to_have_attribute("data-count", "0", timeout=30_000)
         assert len(await kiosk_answers(http, survey, commune)) == 4
 
-    events = await eventually(lambda: _events_if(stack, commune, 4))
+    events = await soon(lambda: _events_if(stack, commune, 4))
     assert sorted(e["data"]["overall"] for e in events) == [1, 4, 5, 5]
     assert all(e["data"]["channel"] == "kiosk" for e in events)
     # The very low one is on the leader's list.
@@ -80,7 +83,7 @@ async def test_the_same_tap_sent_concurrently_is_counted_once(stack, services, h
     assert sum(len(b["recorded"]) for b in bodies) == 2
     assert sum(len(b["duplicates"]) for b in bodies) == 10
     assert len(await kiosk_answers(http, survey, commune)) == 2
-    await eventually(lambda: _events_if(stack, commune, 2))
+    await soon(lambda: _events_if(stack, commune, 2))
     await asyncio.sleep(1)
     assert len(await events_of(stack.nats_url, f"motcua.events.{commune}.SurveySubmitted.v1")) == 2
 
@@ -111,7 +114,7 @@ async def test_kiosk_taps_during_a_broker_outage_are_announced_once_when_it_is_b
     finally:
         await asyncio.to_thread(stack.nats.restart)
     assert len(first["recorded"]) == 3 and (len(second["recorded"]), len(second["duplicates"])) == (2, 3)
-    events = await eventually(lambda: _events_if(stack, commune, 5), timeout=90)
+    events = await soon(lambda: _events_if(stack, commune, 5))
     await asyncio.sleep(2)
     events = await events_of(stack.nats_url, f"motcua.events.{commune}.SurveySubmitted.v1")
     assert sorted(e["data"]["ballot_id"] for e in events) == sorted(t["client_id"] for t in taps)

@@ -14,6 +14,9 @@ from tests.pages_support import chromium, screenshot, vietnamese_page
 from tests.test_survey_ballots import open_ballot
 
 pytestmark = pytest.mark.e2e
+# Pages are checked on a machine shared by many processes: give the browser time (a wait
+# ends as soon as the page shows what is expected).
+expect.set_options(timeout=20_000)
 
 
 async def test_the_leader_prints_a_slip_sees_results_and_resolves_a_follow_up(stack, services, http, anonymous,
