@@ -41,8 +41,11 @@ async def test_a_marriage_registration_gives_a_congratulation_letter_only_with_c
     assert (letter["letter_type"], letter["dossier_code"]) == ("congratulation", agreed["dossier_code"])
     assert letter["recipient"] == "Nguyễn Thị Hương" and letter["status"] == "to_print"
 
-    [skipped] = [n for n in await notifications(http, services, commune, declined["dossier_code"])
-                 if n["kind"] == "congratulation"]
+    async def declined_letter():
+        return [n for n in await notifications(http, services, commune, declined["dossier_code"])
+                if n["kind"] == "congratulation"]
+
+    [skipped] = await eventually(declined_letter, timeout=30)
     assert (skipped["status"], skipped["skip_reason"]) == ("skipped", "no_consent")
 
     pdf = await http.get(f"{services['notify'].base_url}/v1/communes/{commune}/letters/{letter['letter_id']}/pdf")
