@@ -62,7 +62,8 @@ async def stack(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 async def services(stack) -> dict[str, ServiceProcess]:
-    await stack.start_services(ready_timeout=60)
+    # Generous: identity hashes its demo users with argon2 at start-up, slow on a busy machine.
+    await stack.start_services(ready_timeout=180)
     return stack.services
 
 

@@ -142,15 +142,21 @@ async def test_poison_messages_go_to_the_dead_letter_stream_with_a_reason(stack,
 
     await _received_becomes(http, services, commune, 1)  # the good one still flows
 
+    # Every service consuming DossierReceived dead-letters both bad messages, each once.
+    consumers = {"notify", "reporting", "hooks"}
+
     async def dead_lettered():
         letters = await _dead_letters_for(stack.nats_url, subject)
-        return letters if len(letters) == 4 else None  # 2 bad messages x (notify, reporting)
+        per_service = {name: sum(letter["headers"]["Motcua-Dlq-Service"] == name for letter in letters)
+                       for name in consumers}
+        return letters if all(count == 2 for count in per_service.values()) else None
 
-    letters = await eventually(dead_lettered, timeout=30, interval=0.5)
+    letters = await eventually(dead_lettered, timeout=60, interval=0.5)
+    assert len(letters) == 2 * len(consumers), [letter["headers"] for letter in letters]
     reasons = sorted(letter["headers"]["Motcua-Dlq-Reason"] for letter in letters)
-    assert sum("not JSON" in r or "schema validation failed" in r for r in reasons) == 4, reasons
+    assert all("not JSON" in r or "schema validation failed" in r for r in reasons), reasons
     assert any("dossier_code" in r for r in reasons)
-    assert {letter["headers"]["Motcua-Dlq-Service"] for letter in letters} == {"notify", "reporting"}
+    assert {letter["headers"]["Motcua-Dlq-Service"] for letter in letters} == consumers
     assert b"this is not json" in {letter["body"] for letter in letters}
 
 

@@ -14,7 +14,7 @@ from motcua_reporting.adapters.storage import read_pointer
 from motcua_reporting.rebuild import rebuild
 from services.reporting.tests.events import Dossier
 from tests.helpers import as_json, eventually, publish_events
-from tests.test_reporting_scenario import march
+from tests.test_reporting_scenario import march, notify_stays_quiet
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +36,9 @@ async def snapshot(client, reporting: str, commune: str) -> dict:
     return {p: without_stamps(as_json(await client.get(f"{base}/{p}"))) for p in paths}
 
 
-async def test_rebuild_gives_the_live_figures_and_queries_answer_meanwhile(services, stack, http, commune):
+async def test_rebuild_gives_the_live_figures_and_queries_answer_meanwhile(services, stack, http, admin, commune):
     reporting = services["reporting"].base_url
+    await notify_stays_quiet(services, admin, commune)
     await publish_events(stack.nats_url, march(commune))
     url = f"{reporting}/v1/communes/{commune}/report?period=month&at=2026-03-01"
 

@@ -18,7 +18,7 @@ from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import BaseModel, ConfigDict
 
-from motcua_contracts import CommuneCode
+from motcua_contracts import EVENT_TYPES, CommuneCode
 from motcua_contracts.streams import EVENTS
 from motcua_contracts.subjects import EVENTS_SUBJECT_PREFIX
 from motcua_runtime.settings import ServiceSettings
@@ -62,6 +62,11 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
                        ack_policy=AckPolicy.NACK_ON_ERROR,
                        description="Every public event, queued for the webhook subscriptions it matches")
     async def public_event(event: PublishedEvent, message: NatsMessage) -> None:
+        known = EVENT_TYPES.get((event.event_type, event.schema_version))
+        if known is not None:
+            # Outside systems get only events that keep their contract: a malformed one is
+            # dead-lettered with the validation errors as its reason, never forwarded.
+            known.model_validate(event.data)
         raw = message.raw_message.data
         document = {**json.loads(raw), "occurred_at": event.occurred_at, "event_id": str(event.event_id)}
         await handlers.record_event(document, raw.decode(), uow_factory, subscriptions=subscriptions)

@@ -132,7 +132,13 @@ async def apply_in_session(db: AsyncDatabase, session: AsyncClientSession, gener
     ids = [event_id for event_id, _ in items]
     processed = db[coll(generation, "processed")]
     seen = {doc["_id"] async for doc in processed.find({"_id": {"$in": ids}}, {"_id": 1}, session=session)}
-    fresh = [(event_id, effect) for event_id, effect in items if event_id not in seen]
+    fresh = []
+    for event_id, effect in items:
+        # The stream may hold one event twice (re-published outside the duplicate window):
+        # a batch applies it once, like the live consumer does.
+        if event_id not in seen:
+            seen.add(event_id)
+            fresh.append((event_id, effect))
     if not fresh:
         return 0
     effects = [effect for _, effect in fresh if effect is not None]
