@@ -21,6 +21,7 @@ consumers are handled in stream order, so a dossier's events arrive in the order
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import urllib.request
@@ -133,7 +134,8 @@ async def fetch(subscription, batch: int) -> list:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", default="nats://127.0.0.1:4222", help="NATS URL, with the user and password")
+    parser.add_argument("--server", default=os.environ.get("NATS_URL"), required="NATS_URL" not in os.environ,
+                        help="NATS URL, with the user and password (default: $NATS_URL)")
     parser.add_argument("--name", required=True, help="your NATS user: consumers are <name>_<EventType>")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--commune", help="every public event of this commune")
