@@ -152,3 +152,13 @@ async def test_the_list_filters_by_receipt_day(services, http, commune):
     assert as_json(await http.get(url, params={"deadline": "overdue"}))["total"] == 0
     bad = await http.get(url, params={"deadline": "soon"})
     assert bad.status_code == 422
+
+
+async def test_paging_beyond_any_list_is_refused_with_a_reason(services, http, commune):
+    # Found by the fuzzer: an offset past 8 bytes reached the database and came back a 500.
+    url = f"{services['intake'].base_url}/v1/communes/{commune}/dossiers"
+    answer = await http.get(url, params={"offset": 289471207853039976448,
+                                         "received_from": "2020-01-01", "received_to": "2090-01-01"})
+    assert answer.status_code == 422
+    assert answer.json()["error"]["problems"][0]["field"] == "query.offset"
+    assert as_json(await http.get(url, params={"offset": 5}))["items"] == []

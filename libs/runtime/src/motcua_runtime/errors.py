@@ -72,6 +72,18 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
+    @app.exception_handler(OverflowError)
+    async def number_too_large(request: Request, error: OverflowError) -> JSONResponse:
+        # A whole number beyond 8 bytes passed validation where a field has no upper bound; the
+        # database refuses it before anything is written: a 422 with the reason, not a 500.
+        vi = "Dữ liệu gửi lên chứa số quá lớn để lưu trữ."
+        en = "The request contains a number too large to store."
+        return JSONResponse(
+            {"error": {"code": "number_too_large", "message": en if _wants_english(request) else vi,
+                       "message_vi": vi, "message_en": en}},
+            status_code=422,
+        )
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = [

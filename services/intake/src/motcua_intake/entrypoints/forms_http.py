@@ -231,7 +231,7 @@ def router(db: Callable[[], object], settings) -> APIRouter:
     async def form_html(
         request: Request, commune_code: CommunePath, dossier_code: str,
         form: Annotated[str, Path(description="01, 02, 03, 04 or 05")],
-        reschedule: Annotated[int | None, Query(ge=1, description="Form 04: which reschedule (1 = first)")] = None,
+        reschedule: Annotated[int | None, Query(ge=1, le=99, description="Form 04: which reschedule (1 = first)")] = None,
         purpose: Purpose = None,
     ) -> HTMLResponse:
         dossier, profile, document = await document_of(commune_code, dossier_code, form, reschedule)
@@ -259,7 +259,7 @@ def router(db: Callable[[], object], settings) -> APIRouter:
     async def form_pdf(
         request: Request, commune_code: CommunePath, dossier_code: str,
         form: Annotated[str, Path(description="01, 02, 03, 04 or 05")],
-        reschedule: Annotated[int | None, Query(ge=1, description="Form 04: which reschedule (1 = first)")] = None,
+        reschedule: Annotated[int | None, Query(ge=1, le=99, description="Form 04: which reschedule (1 = first)")] = None,
         purpose: Purpose = None,
     ) -> Response:
         dossier, _, document = await document_of(commune_code, dossier_code, form, reschedule)

@@ -317,7 +317,7 @@ def router(
     async def list_(
         commune_code: CommunePath,
         limit: int = Query(50, ge=1, le=500),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=1_000_000),
         received_from: date | None = Query(None, description="Received on or after this local day"),
         received_to: date | None = Query(None, description="Received on or before this local day"),
         deadline: Literal["due_soon", "overdue"] | None = Query(None, description="Only dossiers due soon / overdue"),

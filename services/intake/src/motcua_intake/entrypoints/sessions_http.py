@@ -32,7 +32,7 @@ VN_OFFSET = timedelta(hours=7)
 class RuleIn(BaseModel):
     kind: Recurrence
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    nth: int | None = Field(default=None, description="Monthly: 1..4, or -1 for the last of the month")
+    nth: int | None = Field(default=None, ge=-1, le=4, description="Monthly: 1..4, or -1 for the last of the month")
 
 
 class SessionIn(BaseModel):
@@ -45,7 +45,7 @@ class SessionIn(BaseModel):
     announcement: str = Field(default="", max_length=4000)
     valid_from: date | None = None
     valid_until: date | None = None
-    capacity: int | None = Field(default=None, ge=1)
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class SessionOut(BaseModel):

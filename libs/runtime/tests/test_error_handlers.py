@@ -1,0 +1,32 @@
+"""Errors a caller can cause answer 4xx with a reason, whatever layer notices them."""
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from motcua_runtime.errors import install_error_handlers
+
+
+def _app(error: Exception) -> TestClient:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/store")
+    async def store() -> dict:
+        raise error
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_a_number_too_large_for_the_database_is_a_422_in_vietnamese_and_english():
+    # What pymongo raises when a document carries an integer beyond 8 bytes.
+    client = _app(OverflowError("MongoDB can only handle up to 8-byte ints"))
+    answer = client.post("/store")
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "number_too_large"
+    assert answer.json()["error"]["message"] == "Dữ liệu gửi lên chứa số quá lớn để lưu trữ."
+    english = client.post("/store", headers={"Accept-Language": "en"})
+    assert english.json()["error"]["message"] == "The request contains a number too large to store."
+
+
+def test_other_failures_stay_server_errors():
+    assert _app(RuntimeError("bug")).post("/store").status_code == 500
