@@ -171,6 +171,17 @@ def test_exports_keep_vietnamese_headers_and_rates_as_percent():
     assert values["Tiếp nhận trong kỳ"].value == 3
 
 
+def test_a_breakdown_key_with_control_characters_still_exports_to_xlsx():
+    """Regression (fuzzing): an officer id with a control character, taken by survey's kiosk and
+    counted by reporting, made GET /v1/communes/{c}/exports/officer a 500 (openpyxl refuses it)."""
+    table = tables.Table("officer", "officer", tables.BREAKDOWN_COLUMNS,
+                         [tables.figure_row("cb\x01-01\x1f", Figures({"received": 2}), tables.BREAKDOWN_COLUMNS)])
+    sheet = load_workbook(io.BytesIO(exports.to_xlsx(table, title="Xã A"))).active
+    assert sheet["A4"].value == "cb\ufffd-01\ufffd"
+    assert sheet["B3"].value == "Tiếp nhận trong kỳ" and sheet["B4"].value == 2
+    assert "cb\x01-01" in exports.to_csv(table).decode("utf-8")  # CSV keeps the key as it came
+
+
 def test_vietnamese_number_format():
     assert tables.format_value(0.9133, "rate") == "91,3 %"
     assert tables.format_value(12345, "count") == "12.345"

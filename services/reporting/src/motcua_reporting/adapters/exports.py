@@ -6,6 +6,7 @@ import io
 from datetime import datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -23,6 +24,13 @@ def _plain(value):
     return value
 
 
+def _cell_text(value):
+    """A value a worksheet can hold: keys of a breakdown (officer ids, procedure codes) come from
+    other services' events and may carry control characters, which XLSX cannot store."""
+    value = _plain(value)
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def to_csv(table: Table, lang: str = "vi", title: str | None = None) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -38,7 +46,7 @@ def to_xlsx(table: Table, lang: str = "vi", title: str | None = None) -> bytes:
     sheet.title = table.name[:31]
     start = 1
     if title:
-        sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
+        sheet.cell(row=1, column=1, value=_cell_text(title)).font = Font(bold=True, size=13)
         start = 3
     kinds = table.kinds()
     for col, text in enumerate(table.headers(lang), start=1):
@@ -48,7 +56,7 @@ def to_xlsx(table: Table, lang: str = "vi", title: str | None = None) -> bytes:
         sheet.column_dimensions[get_column_letter(col)].width = 34 if col == 1 else 16
     for r, row in enumerate(table.rows, start=start + 1):
         for col, value in enumerate(row, start=1):
-            cell = sheet.cell(row=r, column=col, value=_plain(value))
+            cell = sheet.cell(row=r, column=col, value=_cell_text(value))
             kind = table.row_kinds[r - start - 1] if table.row_kinds and col > 1 else kinds[col - 1]
             if kind == "rate" and isinstance(value, (int, float)):
                 cell.number_format = "0.0%"
