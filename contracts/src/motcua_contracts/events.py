@@ -359,6 +359,38 @@ class MessageFailed(EventData):
     failed_at: datetime
 
 
+class SessionBooked(EventData):
+    """A citizen booked a slot in an out-of-hours session (phiên làm việc ngoài giờ)."""
+
+    event_type: ClassVar[str] = "SessionBooked"
+    owner: ClassVar[str] = "intake"
+
+    booking_id: UUID = Field(description="Intake's id of the booking.")
+    session_id: UUID = Field(description="The recurring session the slot belongs to.")
+    session_title: str = Field(description="The session's name, e.g. '60 phút vì dân'.")
+    day: date = Field(description="Local date of the session the citizen booked.")
+    starts_at: datetime = Field(description="When that session opens (UTC).")
+    ends_at: datetime = Field(description="When it closes (UTC).")
+    procedure_code: str | None = Field(default=None, description="The procedure the citizen comes for, if said.")
+    applicant_name_masked: str = Field(description="The citizen's name with all but initials hidden.")
+    applicant_phone_masked: str = Field(description="Phone with all but the last 3 digits hidden.")
+    consent_sms: bool = Field(default=False, description="The citizen agreed to a reminder by SMS.")
+    booked_at: datetime
+
+
+class SessionBookingCancelled(EventData):
+    """A booking was cancelled, by the citizen or by an officer on the citizen's behalf."""
+
+    event_type: ClassVar[str] = "SessionBookingCancelled"
+    owner: ClassVar[str] = "intake"
+
+    booking_id: UUID
+    session_id: UUID
+    day: date = Field(description="Local date of the session that was booked.")
+    cancelled_by: str = Field(description="'citizen' or 'officer'.")
+    cancelled_at: datetime
+
+
 EVENT_TYPES: dict[tuple[str, int], type[EventData]] = {
     (cls.event_type, cls.schema_version): cls
     for cls in (
@@ -383,6 +415,8 @@ EVENT_TYPES: dict[tuple[str, int], type[EventData]] = {
         LetterIssued,
         MessageSent,
         MessageFailed,
+        SessionBooked,
+        SessionBookingCancelled,
     )
 }
 

@@ -115,6 +115,16 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "dossier_id": _DOSSIER_ID, "dossier_code": _CODE, "attempts": 5,
         "reason": "provider refused: subscriber unreachable", "failed_at": "2026-11-22T08:10:00Z",
     },
+    ("SessionBooked", 1): {
+        "booking_id": "4b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d", "session_id": "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
+        "session_title": "Chủ nhật thân thiện", "day": "2026-11-29", "starts_at": "2026-11-29T00:30:00Z",
+        "ends_at": "2026-11-29T04:00:00Z", "procedure_code": "HT-KHAISINH", "applicant_name_masked": "N*** T** L**",
+        "applicant_phone_masked": "*******456", "consent_sms": True, "booked_at": "2026-11-22T09:15:00Z",
+    },
+    ("SessionBookingCancelled", 1): {
+        "booking_id": "4b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d", "session_id": "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
+        "day": "2026-11-29", "cancelled_by": "citizen", "cancelled_at": "2026-11-26T02:00:00Z",
+    },
 }
 
 def example_envelope(event_type: str, schema_version: int, owner: str) -> dict[str, Any]:

@@ -58,6 +58,8 @@ HISTORY: dict[str, tuple[Change, ...]] = {
     "LetterIssued": (Change(1, "2026-11-22", FIRST),),
     "MessageSent": (Change(1, "2026-11-22", FIRST + " (internal)"),),
     "MessageFailed": (Change(1, "2026-11-22", FIRST + " (internal)"),),
+    "SessionBooked": (Change(1, "2026-11-22", FIRST),),
+    "SessionBookingCancelled": (Change(1, "2026-11-22", FIRST),),
 }
 
 
