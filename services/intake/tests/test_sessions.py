@@ -69,3 +69,20 @@ def test_bad_schedules_are_refused():
         session([RecurrenceRule(Recurrence.WEEKLY, MONDAY)], start=time(18), end=time(17))
     with pytest.raises(SessionError):
         RecurrenceRule(Recurrence.MONTHLY, SUNDAY, 5)
+
+
+def test_a_booking_reads_out_a_code_of_its_date_and_is_cancelled_once():
+    from motcua_intake.domain.sessions import Booking, BookingCancelled, occurrence_bounds
+
+    s = session([RecurrenceRule(Recurrence.MONTHLY, SUNDAY, nth=-1)], start=time(7, 30), end=time(11))
+    booking = Booking(session_id=s.id, commune_code="26041", day=date(2026, 11, 29), full_name="Ngô Văn Bảy",
+                      phone="0912345678")
+    assert booking.code.startswith("DK-261129-") and len(booking.code) == len("DK-261129-") + 6
+    assert booking.masked_name() == "N** V** B**" and booking.masked_phone() == "*******678"
+    opens, closes = occurrence_bounds(s, booking.day, VN)
+    assert opens.astimezone(timezone.utc) == datetime(2026, 11, 29, 0, 30, tzinfo=timezone.utc)
+    assert closes - opens == timedelta(hours=3, minutes=30)
+    booking.cancel("citizen", datetime(2026, 11, 26, 2, tzinfo=timezone.utc))
+    assert not booking.active
+    with pytest.raises(BookingCancelled):
+        booking.cancel("officer", datetime(2026, 11, 26, 3, tzinfo=timezone.utc))

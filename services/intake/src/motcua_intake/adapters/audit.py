@@ -27,6 +27,7 @@ DEFAULT_PURPOSES = {
     "print_form": "In biểu mẫu của hồ sơ",
     "ledger": "Lập sổ theo dõi hồ sơ (mẫu 06)",
     "contact": "Gửi thông báo cho công dân",
+    "contact_booking": "Nhắc lịch phiên làm việc ngoài giờ đã đăng ký",
 }
 
 ACTION_VI = {
@@ -34,6 +35,7 @@ ACTION_VI = {
     "print_form": "In biểu mẫu",
     "ledger": "Sổ theo dõi",
     "contact": "Lấy thông tin liên lạc",
+    "contact_booking": "Lấy liên lạc người đăng ký phiên ngoài giờ",
 }
 
 

@@ -6,7 +6,8 @@ libmongocrypt through ``pymongocrypt``): it works with the community server and 
 in a key vault collection and found again by its alternate name; the data key encrypts
 each value with ``AEAD_AES_256_CBC_HMAC_SHA_512-Random``, stored as BSON Binary subtype 6.
 
-Random, not deterministic: nothing queries these fields by value. The citizen lookup
+Random, not deterministic: nothing queries these fields by value (except a session booking's
+phone, which also gets a deterministic *lookup* ciphertext to find a double booking). The citizen lookup
 finds a dossier by its code and then compares the phone's last digits after decrypting;
 the applicant's name stays in clear because officers search by it. Rotation of the master
 key: docs/personal-data.md.
@@ -32,6 +33,9 @@ from pymongo.errors import DuplicateKeyError, EncryptionError
 from motcua_intake.settings import IntakeSettings
 
 ALGORITHM = Algorithm.AEAD_AES_256_CBC_HMAC_SHA_512_Random
+#: For the one value that is looked up by equality: a booking's phone, to find a double booking
+#: (the same phone always gives the same ciphertext; it is stored beside the random one).
+LOOKUP_ALGORITHM = Algorithm.AEAD_AES_256_CBC_HMAC_SHA_512_Deterministic
 #: BSON Binary subtype of a value encrypted by client-side field level encryption.
 ENCRYPTED_SUBTYPE = 6
 MASTER_KEY_BYTES = 96
@@ -41,6 +45,7 @@ KEY_VAULT_COLLECTION = "__keyVault"
 class FieldEncrypter(Protocol):
     async def encrypt(self, value: str) -> Binary: ...
     async def decrypt(self, value: Binary) -> str: ...
+    async def lookup_key(self, value: str) -> Binary: ...
 
 
 class PersonalDataKeyError(RuntimeError):
@@ -110,6 +115,10 @@ class MongoFieldEncrypter:
 
     async def decrypt(self, value: Binary) -> str:
         return await self._client_encryption.decrypt(value)
+
+    async def lookup_key(self, value: str) -> Binary:
+        """Deterministic ciphertext of ``value``: equal values give equal keys (equality lookups)."""
+        return await self._client_encryption.encrypt(value, LOOKUP_ALGORITHM, key_id=self.key_id)
 
     async def close(self) -> None:
         await self._client_encryption.close()

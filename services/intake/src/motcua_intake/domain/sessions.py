@@ -8,7 +8,7 @@ Schedules from the seeds, each one or more recurrence rules:
 
 import calendar as stdlib_calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from uuid import UUID, uuid4
 
@@ -26,6 +26,10 @@ class SessionClosed(SessionError):
 
 class SessionFull(SessionError):
     code = "session_full"
+
+
+class BookingCancelled(SessionError):
+    code = "booking_cancelled"
 
 
 class Recurrence(StrEnum):
@@ -121,7 +125,12 @@ class OutOfHoursSession:
 
 @dataclass
 class Booking:
-    """A citizen's slot in an upcoming session (far-away citizens phone ahead)."""
+    """A citizen's slot in an upcoming session (far-away citizens phone ahead).
+
+    The phone is personal data: encrypted at rest, masked everywhere else; it serves the
+    reminder the day before (if the citizen agreed, ``consent_sms``) and finding a double
+    booking. A cancelled booking frees its slot and gets no reminder.
+    """
 
     session_id: UUID
     commune_code: str
@@ -130,8 +139,36 @@ class Booking:
     phone: str
     procedure_code: str | None = None
     note: str = ""
+    consent_sms: bool = True
     id: UUID = field(default_factory=uuid4)
     created_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None  # 'citizen' (on the phone, through an officer) or 'officer'
+
+    @property
+    def code(self) -> str:
+        """The reference read out to the citizen: 'DK-<yymmdd of the session>-<6 hex>'."""
+        return f"DK-{self.day:%y%m%d}-{self.id.hex[:6].upper()}"
+
+    @property
+    def active(self) -> bool:
+        return self.cancelled_at is None
+
+    def masked_name(self) -> str:
+        return " ".join(word[0] + "*" * (len(word) - 1) for word in self.full_name.split())
+
+    def masked_phone(self) -> str:
+        return "*" * (len(self.phone) - 3) + self.phone[-3:]
+
+    def cancel(self, by: str, at: datetime) -> None:
+        if not self.active:
+            raise BookingCancelled(f"booking {self.code} is already cancelled")
+        self.cancelled_at, self.cancelled_by = at, by
+
+
+def occurrence_bounds(session: OutOfHoursSession, day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """When the session of ``day`` opens and closes (aware, in ``tz``: the commune's time)."""
+    return (datetime.combine(day, session.start_time, tzinfo=tz), datetime.combine(day, session.end_time, tzinfo=tz))
 
 
 def check_booking(session: OutOfHoursSession, day: date, today: date, already_booked: int) -> None:

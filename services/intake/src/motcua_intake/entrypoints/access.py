@@ -37,6 +37,7 @@ ACCESS = AccessPolicy({
     ("GET", DOSSIERS + "/{dossier_code}/applicant"): READ,
     # Another service (client credentials, role "service") fetching a citizen's contact; logged.
     ("GET", "/v1/internal/dossiers/{dossier_id}/contact"): roles(Role.SERVICE),
+    ("GET", "/v1/internal/bookings/{booking_id}/contact"): roles(Role.SERVICE),
     # The personal-data access log: the commune leader reviews it; the overseer reads all.
     ("GET", "/v1/communes/{commune_code}/personal-data-access"): commune(write=False, roles={Role.COMMUNE_LEADER}),
     ("GET", "/v1/personal-data-access"): district(),
@@ -52,6 +53,7 @@ ACCESS = AccessPolicy({
     ("GET", SESSIONS + "/{session_id}/occurrences"): READ,
     ("POST", SESSIONS + "/{session_id}/bookings"): WRITE,
     ("GET", SESSIONS + "/{session_id}/bookings"): READ,
+    ("POST", SESSIONS + "/{session_id}/bookings/{booking_id}/cancellation"): WRITE,
     # A commune's own settings: its letterhead, its procedure overrides.
     ("GET", "/v1/communes/{commune_code}/profile"): READ,
     ("PUT", "/v1/communes/{commune_code}/profile"): admin_or_commune(),

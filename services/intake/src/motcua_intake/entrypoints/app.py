@@ -51,7 +51,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         infra.extras.update(uow_factory=uow_factory, current_calendar=current_calendar)
         app.include_router(http.router(uow_factory, current_calendar, lookup_procedure, lambda: infra.db))
         app.include_router(calendar_http.router(calendar_store, calendars))
-        app.include_router(sessions_http.router(lambda: MongoSessionRepository(infra.db)))
+        app.include_router(sessions_http.router(lambda: MongoSessionRepository(infra.db), uow_factory))
         app.include_router(catalogue_http.router(lambda: infra.db))
         pages.install(app, uow_factory, current_calendar, lambda: infra.db)  # counter and lookup pages, /static
         app.include_router(forms_http.router(lambda: infra.db, settings))  # forms 01–06, commune letterhead

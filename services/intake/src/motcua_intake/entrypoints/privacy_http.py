@@ -36,7 +36,9 @@ from motcua_intake.adapters.repository import (
     lookup_blocked,
     record_lookup_failure,
 )
+from motcua_intake.adapters.session_store import MongoSessionRepository
 from motcua_intake.domain.model import Dossier
+from motcua_intake.domain.sessions import Booking
 
 log = structlog.get_logger("motcua.intake.privacy")
 
@@ -75,6 +77,18 @@ class ContactOut(BaseModel):
     anonymised: bool = False
 
 
+class BookingContactOut(BaseModel):
+    booking_id: str
+    booking_code: str
+    commune_code: str
+    session_id: str
+    day: date
+    applicant_name: str
+    phone: str
+    consent_sms: bool
+    cancelled: bool = Field(description="Cancelled bookings get no reminder")
+
+
 class AccessEntryOut(BaseModel):
     at: datetime
     commune_code: str
@@ -111,7 +125,7 @@ def purpose_of(request: Request, purpose: str | None) -> str | None:
     return unquote(header) if header else None
 
 
-async def audit_reads(request: Request, db: AsyncDatabase, dossiers: list[Dossier], *, action: str,
+async def audit_reads(request: Request, db: AsyncDatabase, dossiers: list[Dossier] | list[Booking], *, action: str,
                       purpose: str | None, fields: tuple[str, ...]) -> None:
     """Append one access-log entry per dossier for the caller of ``request``."""
     route = request.scope.get("route")
@@ -222,6 +236,21 @@ def router(db: Callable[[], AsyncDatabase], utc_offset_hours: int = 7, retention
                           consent_letters=dossier.consent_letters, consent_sms=dossier.consent_sms,
                           opted_out=dossier.opted_out, legal_basis=dossier.legal_basis(),
                           anonymised=dossier.anonymised_at is not None)
+
+    @api.get("/internal/bookings/{booking_id}/contact", response_model=BookingContactOut, tags=["internal"],
+             summary="The contact of a citizen who booked a session, for its reminder (role service; logged)")
+    async def booking_contact(request: Request, booking_id: UUID, purpose: Purpose = None) -> BookingContactOut:
+        booking = await MongoSessionRepository(db()).get_booking(booking_id)
+        if booking is None:
+            raise UserFacingError(404, "booking_not_found", f"Không có lượt đăng ký {booking_id}.",
+                                  f"No booking {booking_id}.")
+        # The log names the booking by its id and code (DK-…) where a dossier's would be.
+        await audit_reads(request, db(), [booking], action="contact_booking", purpose=purpose,
+                          fields=("full_name", "phone"))
+        return BookingContactOut(booking_id=str(booking.id), booking_code=booking.code,
+                                 commune_code=booking.commune_code, session_id=str(booking.session_id),
+                                 day=booking.day, applicant_name=booking.full_name, phone=booking.phone,
+                                 consent_sms=booking.consent_sms, cancelled=not booking.active)
 
     async def access_page(communes: list[str] | None, dossier_code, actor, start, end, limit, offset) -> AccessPage:
         lower, upper = _day_bounds(start, end, utc_offset_hours)

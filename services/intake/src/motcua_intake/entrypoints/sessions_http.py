@@ -1,28 +1,30 @@
 """HTTP API of out-of-hours sessions: schedules, occurrences, citizens' bookings."""
 
 from collections.abc import Callable
-from datetime import date, time, timedelta
-from typing import Annotated
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from motcua_contracts import CommuneCode
 from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 from motcua_runtime.logging import mask_digits
+from motcua_runtime.unit_of_work import retry_transient
 
 from motcua_intake.adapters.session_store import MongoSessionRepository
+from motcua_intake.service_layer import bookings as booking_cases
 from motcua_intake.domain.sessions import (
     Booking,
+    BookingCancelled,
     OutOfHoursSession,
     Recurrence,
     RecurrenceRule,
     SessionClosed,
     SessionError,
     SessionFull,
-    check_booking,
 )
 
 CommunePath = Annotated[CommuneCode, Path(description="Commune (tenant) code")]
@@ -78,17 +80,27 @@ class BookingIn(BaseModel):
     day: date
     full_name: str = Field(min_length=1, max_length=200)
     phone: str = Field(pattern=r"^(0|\+84)\d{9}$")
-    procedure_code: str | None = None
+    procedure_code: str | None = Field(default=None, max_length=64)
     note: str = Field(default="", max_length=1000)
+    consent_sms: bool = Field(default=True, description="The citizen agrees to an SMS reminder the day before")
 
 
 class BookingOut(BaseModel):
     booking_id: UUID
+    booking_code: str = Field(description="The reference read out to the citizen, e.g. DK-261129-3FA2C1")
     session_id: UUID
     day: date
     full_name: str
     phone_masked: str
     procedure_code: str | None
+    consent_sms: bool
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+
+
+class CancellationIn(BaseModel):
+    by: Literal["citizen", "officer"] = Field(
+        default="citizen", description="Who cancels: the citizen (who phoned or came in) or the office")
 
 
 def _local_today() -> date:
@@ -103,18 +115,20 @@ def _session_error(error: SessionError) -> UserFacingError:
         case SessionClosed():
             return UserFacingError(409, error.code, "Không có phiên làm việc ngoài giờ vào ngày đã chọn.",
                                    "There is no out-of-hours session on the chosen day.")
+        case BookingCancelled():
+            return UserFacingError(409, error.code, "Lượt đăng ký này đã được hủy trước đó.",
+                                   "This booking was already cancelled.")
     return UserFacingError(422, error.code, f"Lịch phiên làm việc không hợp lệ: {error}.",
                            f"The session schedule is not valid: {error}.")
 
 
-def router(repository: Callable[[], MongoSessionRepository]) -> APIRouter:
+def router(repository: Callable[[], MongoSessionRepository], uow_factory: Callable[[], object]) -> APIRouter:
     api = APIRouter(prefix="/v1/communes/{commune_code}/sessions", tags=["out-of-hours sessions"])
 
     async def existing(commune_code: str, session_id: UUID) -> OutOfHoursSession:
         found = await repository().get(commune_code, session_id)
         if found is None:
-            raise UserFacingError(404, "session_not_found", "Không tìm thấy phiên làm việc này.",
-                                  "No such session.")
+            raise _session_not_found()
         return found
 
     @api.post("", status_code=201, response_model=SessionOut, summary="Schedule a recurring out-of-hours session")
@@ -146,28 +160,55 @@ def router(repository: Callable[[], MongoSessionRepository]) -> APIRouter:
                 for day in session.occurrences(start, end)]
 
     @api.post("/{session_id}/bookings", status_code=201, response_model=BookingOut,
-              summary="A citizen books a slot in a coming session")
-    async def book(commune_code: CommunePath, session_id: UUID, body: BookingIn) -> BookingOut:
-        session, repo = await existing(commune_code, session_id), repository()
+              summary="Book a slot in a coming session for a citizen (201; 200 if that phone already booked it)")
+    async def book(request: Request, response: Response, commune_code: CommunePath, session_id: UUID,
+                   body: BookingIn) -> BookingOut:
+        command = booking_cases.BookSlot(
+            commune_code=commune_code, session_id=session_id, day=body.day, full_name=body.full_name,
+            phone=body.phone, procedure_code=body.procedure_code, note=body.note, consent_sms=body.consent_sms,
+            correlation_id=getattr(request.state, "correlation_id", None))
         try:
-            check_booking(session, body.day, _local_today(), await repo.count_bookings(session.id, body.day))
+            booked = await retry_transient(lambda: booking_cases.book(
+                command, uow_factory(), today=_local_today(), now=utc_now(), tz=timezone(VN_OFFSET)))
+        except booking_cases.SessionNotFound as error:
+            raise _session_not_found() from error
         except SessionError as error:
             raise _session_error(error) from error
-        booking = await repo.add_booking(Booking(session_id=session.id, commune_code=commune_code, day=body.day,
-                                                 full_name=body.full_name, phone=body.phone,
-                                                 procedure_code=body.procedure_code, note=body.note,
-                                                 created_at=utc_now()))
-        return _booking_out(booking)
+        if not booked.new:
+            response.status_code = 200
+        return _booking_out(booked.booking)
 
     @api.get("/{session_id}/bookings", response_model=list[BookingOut], summary="Bookings of one session date")
-    async def bookings(commune_code: CommunePath, session_id: UUID, day: date) -> list[BookingOut]:
+    async def bookings(commune_code: CommunePath, session_id: UUID, day: date,
+                       include_cancelled: bool = False) -> list[BookingOut]:
         session = await existing(commune_code, session_id)
-        return [_booking_out(b) for b in await repository().bookings(session.id, day)]
+        return [_booking_out(b) for b in await repository().bookings(session.id, day, include_cancelled)]
+
+    @api.post("/{session_id}/bookings/{booking_id}/cancellation", response_model=BookingOut,
+              summary="Cancel a booking: its slot is freed and no reminder goes out")
+    async def cancel(request: Request, commune_code: CommunePath, session_id: UUID, booking_id: UUID,
+                     body: CancellationIn | None = None) -> BookingOut:
+        await existing(commune_code, session_id)
+        try:
+            booking = await retry_transient(lambda: booking_cases.cancel(
+                commune_code, session_id, booking_id, uow_factory(), by=(body or CancellationIn()).by, now=utc_now(),
+                correlation_id=getattr(request.state, "correlation_id", None)))
+        except booking_cases.BookingNotFound as error:
+            raise UserFacingError(404, "booking_not_found", "Không tìm thấy lượt đăng ký này.",
+                                  "No such booking.") from error
+        except SessionError as error:
+            raise _session_error(error) from error
+        return _booking_out(booking)
 
     return api
 
 
+def _session_not_found() -> UserFacingError:
+    return UserFacingError(404, "session_not_found", "Không tìm thấy phiên làm việc này.", "No such session.")
+
+
 def _booking_out(booking: Booking) -> BookingOut:
-    return BookingOut(booking_id=booking.id, session_id=booking.session_id, day=booking.day,
-                      full_name=booking.full_name, phone_masked=mask_digits(booking.phone),
-                      procedure_code=booking.procedure_code)
+    return BookingOut(booking_id=booking.id, booking_code=booking.code, session_id=booking.session_id,
+                      day=booking.day, full_name=booking.full_name, phone_masked=mask_digits(booking.phone),
+                      procedure_code=booking.procedure_code, consent_sms=booking.consent_sms,
+                      cancelled_at=booking.cancelled_at, cancelled_by=booking.cancelled_by)
