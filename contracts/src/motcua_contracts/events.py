@@ -366,6 +366,7 @@ class SessionBooked(EventData):
     owner: ClassVar[str] = "intake"
 
     booking_id: UUID = Field(description="Intake's id of the booking.")
+    booking_code: str = Field(description="The reference read out to the citizen, 'DK-<yymmdd>-<6 hex>'.")
     session_id: UUID = Field(description="The recurring session the slot belongs to.")
     session_title: str = Field(description="The session's name, e.g. '60 phút vì dân'.")
     day: date = Field(description="Local date of the session the citizen booked.")

@@ -116,8 +116,8 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "reason": "provider refused: subscriber unreachable", "failed_at": "2026-11-22T08:10:00Z",
     },
     ("SessionBooked", 1): {
-        "booking_id": "4b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d", "session_id": "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
-        "session_title": "Chủ nhật thân thiện", "day": "2026-11-29", "starts_at": "2026-11-29T00:30:00Z",
+        "booking_id": "4b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d", "booking_code": "DK-261129-4B5C6D",
+        "session_id": "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f", "session_title": "Chủ nhật thân thiện", "day": "2026-11-29", "starts_at": "2026-11-29T00:30:00Z",
         "ends_at": "2026-11-29T04:00:00Z", "procedure_code": "HT-KHAISINH", "applicant_name_masked": "N*** T** L**",
         "applicant_phone_masked": "*******456", "consent_sms": True, "booked_at": "2026-11-22T09:15:00Z",
     },

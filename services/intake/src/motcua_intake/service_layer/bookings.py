@@ -81,7 +81,7 @@ async def book(command: BookSlot, uow: BookingUnitOfWork, *, today: date, now: d
         await uow.sessions.add_booking(booking)
         opens, closes = occurrence_bounds(session, command.day, tz)
         uow.emit(new_envelope(SessionBooked(
-            booking_id=booking.id, session_id=session.id, session_title=session.title, day=command.day,
+            booking_id=booking.id, booking_code=booking.code, session_id=session.id, session_title=session.title, day=command.day,
             starts_at=opens.astimezone(timezone.utc), ends_at=closes.astimezone(timezone.utc),
             procedure_code=command.procedure_code, applicant_name_masked=booking.masked_name(),
             applicant_phone_masked=booking.masked_phone(), consent_sms=command.consent_sms, booked_at=now),
