@@ -14,6 +14,8 @@ from motcua_contracts import (
     FeedbackAnswered,
     ResultReady,
     ResultReturned,
+    SessionBooked,
+    SessionBookingCancelled,
     SurveySubmitted,
     new_envelope,
 )
@@ -103,6 +105,13 @@ class FakeUow:
         self.dossiers.update({d["_id"]: d for d in self._staged_dossiers})
         self.processed |= set(self._marks)
 
+    async def skip_pending_intent(self, key, reason, now):
+        intent = self.intents.get(key)
+        if intent is None or intent["status"] != "pending":
+            return False
+        self._staged[key] = {**intent, "status": "skipped", "skip_reason": reason}
+        return True
+
     def of(self, purpose, status="pending"):
         return [i for i in self.intents.values() if i["purpose"] == purpose and i["status"] == status]
 
@@ -190,6 +199,47 @@ async def test_a_session_reminder_only_for_a_session_still_ahead():
     uow2 = FakeUow()
     await handlers.on_dossier_received(envelope(received(session_date=date(2026, 11, 23))), uow2)
     assert uow2.of("session_reminder") == []
+
+
+def booked(booking_id, day, booked_at, consent_sms=True):
+    return SessionBooked(
+        booking_id=booking_id, booking_code="DK-261129-ABCDEF", session_id=uuid4(), session_title="Chủ nhật thân thiện",
+        day=day, starts_at=datetime.combine(day, time(0, 30), tzinfo=UTC),
+        ends_at=datetime.combine(day, time(4), tzinfo=UTC), applicant_name_masked="N** V** B**",
+        applicant_phone_masked="*******678", consent_sms=consent_sms, booked_at=booked_at)
+
+
+async def test_a_booked_session_is_reminded_once_the_day_before_and_a_cancellation_stops_it():
+    uow, booking = FakeUow(), uuid4()
+    event = envelope(booked(booking, date(2026, 11, 29), NOW))
+    await handlers.on_session_booked(event, uow)
+    await handlers.on_session_booked(event, uow)  # redelivered
+    await handlers.on_session_booked(envelope(booked(booking, date(2026, 11, 29), NOW)), uow)  # published twice
+    [reminder] = uow.of("session_reminder")
+    assert reminder["booking_id"] == str(booking) and reminder["dossier_id"] is None
+    assert reminder["next_attempt_at"] == datetime(2026, 11, 28, 9, tzinfo=UTC)  # 16:00 in Vietnam
+    assert reminder["details"]["session_time"] == "07:30–11:00"
+    assert reminder["details"]["booking_code"] == "DK-261129-ABCDEF"
+
+    cancelled = SessionBookingCancelled(booking_id=booking, session_id=uuid4(), day=date(2026, 11, 29),
+                                        cancelled_by="citizen", cancelled_at=NOW)
+    await handlers.on_session_booking_cancelled(envelope(cancelled), uow)
+    assert uow.of("session_reminder") == []
+    [skipped] = uow.of("session_reminder", status="skipped")
+    assert skipped["skip_reason"] == "booking_cancelled"
+
+
+async def test_a_booking_made_after_reminder_time_gets_no_reminder():
+    uow = FakeUow()
+    # Booked at 17:00 in Vietnam on the eve of the session: the 16:00 reminder has passed.
+    await handlers.on_session_booked(envelope(booked(uuid4(), date(2026, 11, 29), datetime(2026, 11, 28, 10,
+                                                                                             tzinfo=UTC))), uow)
+    assert uow.intents == {}
+
+
+def test_a_cancelled_booking_goes_by_no_channel():
+    plan = channels_for(Purpose.SESSION_REMINDER, contact(cancelled=True))
+    assert plan.messages == () and plan.skipped == "booking_cancelled"
 
 
 def contact(**kw):

@@ -2,8 +2,9 @@
 
 Personal data stays in intake: notify keeps no phone, e-mail or address. It signs in as the
 service account ``notify`` (client credentials at the identity service), keeps the token until
-shortly before it expires, and calls ``GET /v1/internal/dossiers/{id}/contact?purpose=…``,
-which intake writes to its personal-data audit log. Unit tests pass a fake with the same shape.
+shortly before it expires, and calls ``GET /v1/internal/dossiers/{id}/contact?purpose=…`` (or,
+for a session booking's reminder, ``/v1/internal/bookings/{id}/contact``), which intake writes
+to its personal-data audit log. Unit tests pass a fake with the same shape.
 """
 
 import asyncio
@@ -25,6 +26,9 @@ class ContactUnavailable(Exception):
 class ContactDirectory(Protocol):
     async def contact(self, dossier_id: str, purpose: str) -> Contact | None:
         """The contact, ``None`` for a dossier intake does not know; raises ContactUnavailable."""
+
+    async def booking_contact(self, booking_id: str, purpose: str) -> Contact | None:
+        """The contact of a session booking (``cancelled`` set when it was), ``None`` if unknown."""
 
 
 class HttpContactDirectory:
@@ -61,10 +65,10 @@ class HttpContactDirectory:
                 self._expires = time.monotonic() + float(body.get("expires_in", 300))
             return self._token
 
-    async def contact(self, dossier_id: str, purpose: str) -> Contact | None:
+    async def _get(self, path: str, purpose: str) -> dict | None:
         if not self.configured:
             raise ContactUnavailable("NOTIFY_INTAKE_URL / NOTIFY_IDENTITY_URL / service client not configured")
-        url = f"{self._intake}/v1/internal/dossiers/{dossier_id}/contact"
+        url = f"{self._intake}{path}"
         for renew in (False, True):
             token = await self._bearer(renew)
             try:
@@ -78,12 +82,24 @@ class HttpContactDirectory:
                 return None
             if response.status_code != 200:
                 raise ContactUnavailable(f"intake answered {response.status_code}")
-            body = response.json()
-            return Contact(
-                applicant_name=body.get("applicant_name") or "", phone=body.get("phone"), email=body.get("email"),
-                address=body.get("address"), consent_letters=bool(body.get("consent_letters")),
-                consent_sms=bool(body.get("consent_sms")), opted_out=bool(body.get("opted_out")))
+            return response.json()
         raise ContactUnavailable("intake refused the service token")
+
+    async def contact(self, dossier_id: str, purpose: str) -> Contact | None:
+        body = await self._get(f"/v1/internal/dossiers/{dossier_id}/contact", purpose)
+        if body is None:
+            return None
+        return Contact(
+            applicant_name=body.get("applicant_name") or "", phone=body.get("phone"), email=body.get("email"),
+            address=body.get("address"), consent_letters=bool(body.get("consent_letters")),
+            consent_sms=bool(body.get("consent_sms")), opted_out=bool(body.get("opted_out")))
+
+    async def booking_contact(self, booking_id: str, purpose: str) -> Contact | None:
+        body = await self._get(f"/v1/internal/bookings/{booking_id}/contact", purpose)
+        if body is None:
+            return None
+        return Contact(applicant_name=body.get("applicant_name") or "", phone=body.get("phone"),
+                       consent_sms=bool(body.get("consent_sms")), cancelled=bool(body.get("cancelled")))
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -60,16 +60,25 @@ class MongoNotifyStore:
             added += result.upserted_id is not None
         return added
 
+    async def skip_pending_intent(self, key: str, reason: str, now: datetime) -> bool:
+        result = await self._db[INTENTS].update_one(
+            {"_id": key, "status": "pending"},
+            {"$set": {"status": "skipped", "skip_reason": reason, "resolved_at": now}}, session=self._session)
+        return result.modified_count == 1
+
 
 class MongoNotifyUnitOfWork(MongoUnitOfWork):
     def _bind(self, session: AsyncClientSession) -> None:
         self.store = MongoNotifyStore(self.db, session)
 
 
-async def list_intents(db: AsyncDatabase, commune_code: str, dossier_code: str | None, limit: int) -> list[dict]:
+async def list_intents(db: AsyncDatabase, commune_code: str, dossier_code: str | None, limit: int,
+                       booking_code: str | None = None) -> list[dict]:
     query: dict = {"commune_code": commune_code}
     if dossier_code:
         query["dossier_code"] = dossier_code
+    if booking_code:
+        query["details.booking_code"] = booking_code
     cursor = db[INTENTS].find(query).sort("created_at", ASCENDING).limit(limit)
     return [doc async for doc in cursor]
 

@@ -8,8 +8,8 @@ commune turned the rule off, no consent recorded at intake) is decided here.
 
 - receipt (SMS/e-mail) when a dossier is received;
 - result-ready (SMS/e-mail) when the result is ready;
-- a reminder the day before an out-of-hours session, when the receipt names a session date
-  still ahead (the events carry no separate booking: see docs/notify.md);
+- a reminder the day before an out-of-hours session the citizen booked (``SessionBooked``; a
+  cancelled booking gets none), and when a receipt names a session date still ahead;
 - an apology letter (form 04) with the new appointment for every reschedule, and one for a
   late result that was not rescheduled (a rescheduled dossier already had its apology);
 - the letter of a life event: congratulations on a marriage or a birth, condolences on a
@@ -185,6 +185,20 @@ def session_reminder_time(session_date: date | None, received_at: datetime) -> d
     return at if at > received_at else None
 
 
+def on_session_booked(booking_id: str, day: date, starts_at: datetime, ends_at: datetime, title: str,
+                      booking_code: str, booked_at: datetime) -> list[Intent]:
+    """One reminder per booking (its key is the booking's: a repeated event adds nothing),
+    at 16:00 the day before; none when the booking came after that moment."""
+    reminder_at = session_reminder_time(day, booked_at)
+    if reminder_at is None:
+        return []
+    local_open, local_close = starts_at.astimezone(VIETNAM), ends_at.astimezone(VIETNAM)
+    return [Intent(f"{booking_id}:session_reminder", Purpose.SESSION_REMINDER, RuleName.SESSION_REMINDER, "booking",
+                   not_before=reminder_at, details={
+                       "session_date": day.isoformat(), "session_title": title, "booking_code": booking_code,
+                       "session_time": f"{local_open:%H:%M}–{local_close:%H:%M}"})]
+
+
 def life_event_letter(dossier_id: str, life_event: str | None) -> Intent | None:
     """The letter of a life event: at most one per dossier, whichever event asks first."""
     if life_event is None:
@@ -244,6 +258,8 @@ class Contact:
     consent_letters: bool = False
     consent_sms: bool = False
     opted_out: bool = False
+    #: A session booking that was cancelled: its reminder is not sent.
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -259,6 +275,8 @@ def channels_for(purpose: Purpose, contact: Contact | None, zalo_enabled: bool =
     letter = purpose in LETTERS
     if contact is None:
         return ChannelPlan(letter, ())
+    if contact.cancelled:
+        return ChannelPlan(False, (), "booking_cancelled")
     if purpose in NEEDS_LETTER_CONSENT and not contact.consent_letters:
         return ChannelPlan(False, (), "no_consent")
     if contact.opted_out:

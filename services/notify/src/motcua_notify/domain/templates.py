@@ -47,7 +47,12 @@ EXTRA = {
     },
     Purpose.CONDOLENCE: {},
     Purpose.THANKS: {"feedback_code": ("Mã phản ánh, kiến nghị (nếu có)", "Feedback code, if any")},
-    Purpose.SESSION_REMINDER: {"session_date": ("Ngày phiên ngoài giờ", "Date of the session")},
+    Purpose.SESSION_REMINDER: {
+        "session_date": ("Ngày phiên ngoài giờ", "Date of the session"),
+        "session_title": ("Tên phiên (ví dụ: Chủ nhật thân thiện)", "The session's name"),
+        "session_time": ("Giờ làm việc của phiên (07:30–11:00)", "The session's hours"),
+        "booking_code": ("Mã đăng ký (khi công dân đã đăng ký trước)", "Booking code, when the citizen booked"),
+    },
     Purpose.RECEIPT: {},
     Purpose.RESULT_READY: {},
 }
@@ -195,6 +200,9 @@ def values_for(purpose: Purpose, letterhead: Letterhead, facts: LetterFacts) -> 
         "life_event_vi": LIFE_EVENT_VI.get(str(d.get("life_event") or ""), ""),
         "feedback_code": str(d.get("feedback_code") or ""),
         "session_date": local_date(date.fromisoformat(d["session_date"])) if d.get("session_date") else "",
+        "session_title": str(d.get("session_title") or ""),
+        "session_time": str(d.get("session_time") or ""),
+        "booking_code": str(d.get("booking_code") or ""),
     }
     values.update({k: extra[k] for k in EXTRA[purpose]})
     return values
@@ -218,7 +226,9 @@ def sample_values(purpose: Purpose) -> dict[str, str]:
         details={"reason": "Cần xác minh thêm thông tin cư trú tại nơi khác",
                  "previous_appointment_at": datetime(2026, 11, 26, 9, tzinfo=VIETNAM),
                  "appointment_at": datetime(2026, 12, 2, 9, tzinfo=VIETNAM),
-                 "life_event": "marriage", "feedback_code": "PA-2611-0003", "session_date": "2026-11-29"},
+                 "life_event": "marriage", "feedback_code": "PA-2611-0003", "session_date": "2026-11-29",
+                 "session_title": "Chủ nhật thân thiện", "session_time": "07:30–11:00",
+                 "booking_code": "DK-261129-4B5C6D"},
     )
     head = Letterhead(agency="ỦY BAN NHÂN DÂN XÃ HÒA PHÚ", commune_name="xã Hòa Phú", place_name="Hòa Phú",
                       signer_name="Trần Văn Bình", signer_title="CHỦ TỊCH", lookup_url="https://motcua.example/tra-cuu")
@@ -310,10 +320,17 @@ _DEFAULTS_VI: dict[Purpose, Wording] = {
         title="{{ commune_name }}: nhắc lịch phiên tiếp nhận ngoài giờ ngày {{ session_date }}",
         body=(
             "Kính gửi Ông/Bà {{ applicant_name }},\n\n"
-            "{{ unit_name }} {{ commune_name }} xin nhắc Ông/Bà lịch phiên tiếp nhận ngoài giờ hành chính "
-            "ngày {{ session_date }} (hồ sơ {{ dossier_code }}).\n\nTrân trọng."
+            "{{ unit_name }} {{ commune_name }} xin nhắc Ông/Bà lịch phiên tiếp nhận ngoài giờ hành chính"
+            "{% if session_title %} \u201c{{ session_title }}\u201d{% endif %} ngày {{ session_date }}"
+            "{% if session_time %}, khung giờ {{ session_time }}{% endif %}"
+            "{% if booking_code %} (mã đăng ký {{ booking_code }}){% endif %}"
+            "{% if dossier_code %} (hồ sơ {{ dossier_code }}){% endif %}.\n\n"
+            "Nếu không thể đến, xin Ông/Bà báo lại để nhường lượt cho người khác.\n\nTrân trọng."
         ),
-        sms="{{ commune_name }} nhắc Ông/Bà: phiên tiếp nhận ngoài giờ ngày {{ session_date }} (hồ sơ {{ dossier_code }}).",
+        sms=("{{ commune_name }} nhắc Ông/Bà: phiên tiếp nhận ngoài giờ ngày {{ session_date }}"
+             "{% if session_time %}, {{ session_time }}{% endif %}"
+             "{% if booking_code %} (mã {{ booking_code }}){% endif %}"
+             "{% if dossier_code %} (hồ sơ {{ dossier_code }}){% endif %}."),
     ),
 }
 
@@ -366,8 +383,15 @@ _DEFAULTS_EN: dict[Purpose, Wording] = {
     ),
     Purpose.SESSION_REMINDER: Wording(
         title="{{ commune_name }}: out-of-hours session on {{ session_date }}",
-        body="Dear {{ applicant_name }},\n\nA reminder of the out-of-hours session on {{ session_date }} ({{ dossier_code }}).",
-        sms="Reminder: out-of-hours session on {{ session_date }} ({{ dossier_code }}).",
+        body=("Dear {{ applicant_name }},\n\nA reminder of the out-of-hours session"
+              "{% if session_title %} \u201c{{ session_title }}\u201d{% endif %} on {{ session_date }}"
+              "{% if session_time %}, {{ session_time }}{% endif %}"
+              "{% if booking_code %} (booking {{ booking_code }}){% endif %}"
+              "{% if dossier_code %} (dossier {{ dossier_code }}){% endif %}.\n\n"
+              "If you cannot come, please let us know so that someone else may have your place."),
+        sms=("Reminder: out-of-hours session on {{ session_date }}{% if session_time %}, {{ session_time }}{% endif %}"
+             "{% if booking_code %} (booking {{ booking_code }}){% endif %}"
+             "{% if dossier_code %} (dossier {{ dossier_code }}){% endif %}."),
     ),
 }
 

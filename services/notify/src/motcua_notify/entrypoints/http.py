@@ -47,6 +47,10 @@ class NotificationOut(BaseModel):
     apology_reason: str | None = None
     previous_appointment_at: datetime | None = None
     appointment_at: datetime | None = None
+    # A session reminder: the booking (if the citizen booked), the date, and when it goes out.
+    booking_code: str | None = None
+    session_date: str | None = None
+    not_before: datetime | None = None
     created_at: datetime
 
 
@@ -195,11 +199,12 @@ def router(infra, settings, worker: callable) -> APIRouter:
         return infra.db
 
     @api.get("/communes/{commune_code}/notifications", response_model=NotificationPage,
-             summary="What events called for (letters and messages), optionally of one dossier")
-    async def notifications(commune_code: CommunePath, dossier_code: str | None = None,
+             summary="What events called for (letters and messages), optionally of one dossier or booking")
+    async def notifications(commune_code: CommunePath, dossier_code: str | None = Query(None, max_length=64),
+                            booking_code: str | None = Query(None, max_length=64),
                             limit: int = Query(200, ge=1, le=1000)) -> NotificationPage:
         items = []
-        for d in await storage.list_intents(db(), commune_code, dossier_code, limit):
+        for d in await storage.list_intents(db(), commune_code, dossier_code, limit, booking_code=booking_code):
             details = d.get("details") or {}
             items.append(NotificationOut(
                 id=d["_id"], commune_code=d["commune_code"], dossier_code=d.get("dossier_code"), kind=d["purpose"],
@@ -208,7 +213,9 @@ def router(infra, settings, worker: callable) -> APIRouter:
                 event_id=d["caused_by_event_id"], letter_id=d.get("letter_id"),
                 apology_reason=details.get("reason") if d["purpose"] == "apology" else None,
                 previous_appointment_at=details.get("previous_appointment_at"),
-                appointment_at=details.get("appointment_at"), created_at=d["created_at"]))
+                appointment_at=details.get("appointment_at"), booking_code=details.get("booking_code"),
+                session_date=details.get("session_date"), not_before=d.get("not_before"),
+                created_at=d["created_at"]))
         return NotificationPage(items=items)
 
     # ------------------------------------------------------------------ letters

@@ -9,6 +9,8 @@ from motcua_contracts import (
     FeedbackAnswered,
     ResultReady,
     ResultReturned,
+    SessionBooked,
+    SessionBookingCancelled,
     SurveySubmitted,
 )
 from motcua_runtime.consumer import event_subscriber
@@ -25,7 +27,7 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
     )
 
     @event_subscriber(broker, durable=handlers.CONSUMER_RECEIVED, event_type="DossierReceived", version=1,
-                      description="Receipt messages and out-of-hours session reminders", **options)
+                      description="Receipt messages (and reminders of a session date the receipt names)", **options)
     async def dossier_received(event: Envelope[DossierReceived]) -> None:
         if await handlers.on_dossier_received(event, uow_factory()):
             wake()
@@ -60,3 +62,14 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
     async def feedback_answered(event: Envelope[FeedbackAnswered]) -> None:
         if await handlers.on_feedback_answered(event, uow_factory()):
             wake()
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_BOOKED, event_type="SessionBooked", version=1,
+                      description="Reminders the day before an out-of-hours session the citizen booked", **options)
+    async def session_booked(event: Envelope[SessionBooked]) -> None:
+        if await handlers.on_session_booked(event, uow_factory()):
+            wake()
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_BOOKING_CANCELLED, event_type="SessionBookingCancelled",
+                      version=1, description="A cancelled booking's reminder is not sent", **options)
+    async def session_booking_cancelled(event: Envelope[SessionBookingCancelled]) -> None:
+        await handlers.on_session_booking_cancelled(event, uow_factory())

@@ -99,15 +99,29 @@ class ContactCache:
 
     def __init__(self, directory: ContactDirectory, ttl: float = 30.0) -> None:
         self.directory, self.ttl = directory, ttl
-        self._cache: dict[str, tuple[float, Contact | None]] = {}
+        self._cache: dict[tuple[str, str], tuple[float, Contact | None]] = {}
 
     async def get(self, dossier_id: str, purpose: str, fresh: bool = False) -> Contact | None:
         """``fresh``: ask intake now (resolving an intent: an opt-out must count from the moment it is made)."""
-        hit = self._cache.get(dossier_id)
+        return await self._cached(("dossier", dossier_id), lambda: self.directory.contact(dossier_id, purpose), fresh)
+
+    async def of_booking(self, booking_id: str, purpose: str, fresh: bool = False) -> Contact | None:
+        """A session booking's contact (a cancellation counts from the moment it is made, like an opt-out)."""
+        return await self._cached(("booking", booking_id),
+                                  lambda: self.directory.booking_contact(booking_id, purpose), fresh)
+
+    async def of_record(self, record: dict, purpose: str, fresh: bool = False) -> Contact | None:
+        """The contact an intent or a message is for: its booking's or its dossier's."""
+        if record.get("booking_id"):
+            return await self.of_booking(record["booking_id"], purpose, fresh)
+        return await self.get(record["dossier_id"], purpose, fresh)
+
+    async def _cached(self, key: tuple[str, str], ask, fresh: bool) -> Contact | None:
+        hit = self._cache.get(key)
         if hit and not fresh and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
-        contact = await self.directory.contact(dossier_id, purpose)
-        self._cache[dossier_id] = (time.monotonic(), contact)
+        contact = await ask()
+        self._cache[key] = (time.monotonic(), contact)
         if len(self._cache) > 5000:
             self._cache.clear()
         return contact
@@ -276,10 +290,11 @@ class DeliveryWorker:
         commune = intent["commune_code"]
         config = await commune_config(self.db, commune, self.settings)
         contact = None
-        if intent.get("dossier_id"):
-            contact = await self.contacts.get(intent["dossier_id"], purpose.value, fresh=True)
+        if intent.get("dossier_id") or intent.get("booking_id"):
+            contact = await self.contacts.of_record(intent, purpose.value, fresh=True)
             if contact is None:
-                await self._finish_intent(intent, "skipped", "unknown_dossier", [], None)
+                unknown = "unknown_booking" if intent.get("booking_id") else "unknown_dossier"
+                await self._finish_intent(intent, "skipped", unknown, [], None)
                 return
         plan = channels_for(purpose, contact, zalo_enabled=config.channels.zalo.enabled)
         if plan.skipped:
@@ -319,6 +334,7 @@ class DeliveryWorker:
             "_id": str(uuid.uuid4()), "commune_code": intent["commune_code"], "intent_id": intent["_id"],
             "purpose": "letter" if letter is not None and channel == "email" else intent["purpose"],
             "letter_purpose": intent["purpose"], "channel": channel, "dossier_id": intent.get("dossier_id"),
+            "booking_id": intent.get("booking_id"),
             "dossier_code": intent.get("dossier_code"), "letter_id": letter["_id"] if letter and channel == "email" else None,
             "status": Status.CREATED.value, "attempts": 0, "next_attempt_at": now, "created_at": now,
             "history": [{"at": now, "status": Status.CREATED.value}], "correlation_id": intent.get("correlation_id"),
@@ -402,13 +418,14 @@ class DeliveryWorker:
 
     async def _send(self, message: dict, config: CommuneConfig) -> None:
         try:
-            contact = await self.contacts.get(message["dossier_id"], message["purpose"]) if message.get("dossier_id") else None
+            contact = await self.contacts.of_record(message, message["purpose"]) \
+                if message.get("dossier_id") or message.get("booking_id") else None
         except ContactUnavailable as error:
             await self.record(message["_id"], AttemptResult(Outcome.TEMPORARY, f"contact: {error}"), lease=True)
             return
-        if contact is None or contact.opted_out:
-            await self.record(message["_id"], AttemptResult(Outcome.PERMANENT,
-                              "opted_out" if contact else "unknown dossier"), lease=True)
+        if contact is None or contact.opted_out or contact.cancelled:
+            why = "unknown dossier" if contact is None else "booking cancelled" if contact.cancelled else "opted_out"
+            await self.record(message["_id"], AttemptResult(Outcome.PERMANENT, why), lease=True)
             return
         to = contact.email if message["channel"] == "email" else contact.phone
         if not to:

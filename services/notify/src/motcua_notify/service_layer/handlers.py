@@ -18,6 +18,8 @@ from motcua_contracts import (
     FeedbackAnswered,
     ResultReady,
     ResultReturned,
+    SessionBooked,
+    SessionBookingCancelled,
     SurveySubmitted,
 )
 from motcua_runtime.unit_of_work import UnitOfWork, apply_once
@@ -31,6 +33,8 @@ CONSUMER_RESCHEDULED = "notify-dossier-rescheduled"
 CONSUMER_READY = "notify-result-ready"
 CONSUMER_SURVEY = "notify-survey-submitted"
 CONSUMER_FEEDBACK = "notify-feedback-answered"
+CONSUMER_BOOKED = "notify-session-booked"
+CONSUMER_BOOKING_CANCELLED = "notify-session-booking-cancelled"
 
 
 class NotifyStore(Protocol):
@@ -38,6 +42,7 @@ class NotifyStore(Protocol):
     async def dossier(self, dossier_id: str) -> dict | None: ...
     async def remember_dossier(self, document: dict) -> None: ...
     async def add_intents(self, documents: list[dict]) -> int: ...
+    async def skip_pending_intent(self, key: str, reason: str, now: datetime) -> bool: ...
 
 
 class NotifyUnitOfWork(UnitOfWork, Protocol):
@@ -48,12 +53,14 @@ UowFactory = Callable[[], NotifyUnitOfWork]
 
 
 def _intent_documents(envelope: Envelope, go: list[Intent], skipped: list[rules.Skip], *, dossier_id: str | None,
-                      dossier_code: str | None, procedure_code: str | None, now: datetime) -> list[dict]:
+                      dossier_code: str | None, procedure_code: str | None, now: datetime,
+                      booking_id: str | None = None) -> list[dict]:
     def document(intent: Intent, status: str, skip_reason: str | None) -> dict:
         return {
             "_id": intent.key,
             "commune_code": envelope.commune_code,
             "dossier_id": dossier_id,
+            "booking_id": booking_id,
             "dossier_code": dossier_code,
             "procedure_code": procedure_code,
             "purpose": intent.purpose.value,
@@ -77,7 +84,8 @@ def _intent_documents(envelope: Envelope, go: list[Intent], skipped: list[rules.
 
 async def _record(uow: NotifyUnitOfWork, consumer: str, envelope: Envelope, intents: list[Intent], *,
                   dossier_id: str | None, dossier_code: str | None, procedure_code: str | None = None,
-                  consent_letters: bool | None = None, remember: dict | None = None) -> bool:
+                  consent_letters: bool | None = None, remember: dict | None = None,
+                  booking_id: str | None = None) -> bool:
     async def effect(u: NotifyUnitOfWork) -> None:
         if remember is not None:
             await u.store.remember_dossier(remember)
@@ -92,7 +100,8 @@ async def _record(uow: NotifyUnitOfWork, consumer: str, envelope: Envelope, inte
         go, skipped = rules.decide(intents, CommuneRules.from_switches(settings.get("rules")), letters_consent)
         now = datetime.now(UTC)
         await u.store.add_intents(_intent_documents(envelope, go, skipped, dossier_id=dossier_id,
-                                                    dossier_code=dossier_code, procedure_code=procedure_code, now=now))
+                                                    dossier_code=dossier_code, procedure_code=procedure_code, now=now,
+                                                    booking_id=booking_id))
 
     return await apply_once(uow, consumer, str(envelope.event_id), effect)
 
@@ -154,3 +163,25 @@ async def on_feedback_answered(envelope: Envelope[FeedbackAnswered], uow: Notify
     # No dossier and no contact in notify: a printed letter for the one-stop shop to hand over or post.
     return await _record(uow, CONSUMER_FEEDBACK, envelope, intents, dossier_id=None, dossier_code=None,
                          procedure_code=data.procedure_code, consent_letters=True)
+
+
+async def on_session_booked(envelope: Envelope[SessionBooked], uow: NotifyUnitOfWork) -> bool:
+    """The reminder of a booked session; the citizen's contact (and whether the booking still
+    stands) is asked of intake when the reminder is due."""
+    data = envelope.data
+    intents = rules.on_session_booked(str(data.booking_id), data.day, data.starts_at, data.ends_at,
+                                      data.session_title, data.booking_code, data.booked_at)
+    return await _record(uow, CONSUMER_BOOKED, envelope, intents, dossier_id=None, dossier_code=None,
+                         procedure_code=data.procedure_code, booking_id=str(data.booking_id))
+
+
+async def on_session_booking_cancelled(envelope: Envelope[SessionBookingCancelled], uow: NotifyUnitOfWork) -> bool:
+    """A cancelled booking's reminder, still waiting, is skipped (shown to officers as such).
+    Arriving before the booking's own event is harmless: intake says 'cancelled' at resolve time."""
+    data = envelope.data
+
+    async def effect(u: NotifyUnitOfWork) -> None:
+        await u.store.skip_pending_intent(f"{data.booking_id}:session_reminder", "booking_cancelled",
+                                          datetime.now(UTC))
+
+    return await apply_once(uow, CONSUMER_BOOKING_CANCELLED, str(envelope.event_id), effect)
