@@ -80,6 +80,9 @@ ACCESS = AccessPolicy({
     ("GET", "/v1/forms/fonts/{name}"): PUBLIC,
     # Counter pages read like the API; a browser that is not signed in goes to the sign-in page.
     ("GET", "/quay/{commune_code}/*"): READ.as_page(),
+    # Out-of-hours session pages post their forms to themselves: scheduling, booking, cancelling.
+    ("POST", "/quay/{commune_code}/phien-ngoai-gio"): WRITE.as_page(),
+    ("POST", "/quay/{commune_code}/phien-ngoai-gio/{session_id}"): WRITE.as_page(),
     # The leader's review of the personal-data access log (the overseer reads it too).
     ("GET", "/quay/{commune_code}/nhat-ky-du-lieu-ca-nhan"): commune(write=False, roles={Role.COMMUNE_LEADER}).as_page(),
 })

@@ -521,6 +521,9 @@ def install(
     # The applicant's personal data (on purpose, logged) and the leader's access log.
     from motcua_intake.entrypoints import privacy_pages
     app.include_router(privacy_pages.router(calendar, db, render, language))
+    # Out-of-hours sessions and citizens' bookings (entrypoints/session_pages.py).
+    from motcua_intake.entrypoints import session_pages
+    app.include_router(session_pages.router(uow_factory, calendar, db, render, language))
     app.include_router(public_router(calendar, render))
 
 

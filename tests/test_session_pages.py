@@ -1,0 +1,220 @@
+"""The out-of-hours session pages in a real headless browser (Debian's Chromium through
+Playwright) against the real intake process: a session scheduled on its page (a mistake
+refused in Vietnamese, what was typed kept), citizens who phoned booked for its next date,
+masked phones and booking codes, the same phone booked twice making one booking, the full
+session's refusal with the form kept, a cancellation (asked first) freeing the slot; English.
+
+``MOTCUA_SCREENSHOTS=/tmp/motcua-pages`` keeps a screenshot of every page."""
+
+import asyncio
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.async_api import expect
+
+from tests.helpers import as_json
+from tests.pages_support import chromium, screenshot, vietnamese_page
+
+pytestmark = pytest.mark.e2e
+
+VIETNAM = timezone(timedelta(hours=7))
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+BOOKING_CODE = re.compile(r"DK-\d{6}-[0-9A-F]{6}")
+
+
+@pytest.fixture(scope="module")
+async def browser():
+    async with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def intake(services) -> str:
+    return services["intake"].base_url
+
+
+async def book(page, name: str, phone: str, *, procedure: str | None = None, note: str = "",
+               consent: bool = True) -> None:
+    await page.fill("#ho-ten", name)
+    await page.fill("#dien-thoai", phone)
+    if procedure:
+        await page.select_option("#thu-tuc", procedure)
+    await page.fill("#ghi-chu", note)
+    await page.set_checked("#dong-y-sms", consent)
+    await page.click("#book-submit")
+
+
+async def until(condition, timeout: float = 30.0) -> None:
+    for _ in range(int(timeout * 10)):
+        if condition():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the condition never held")
+
+
+def code_in(text: str) -> str:
+    found = BOOKING_CODE.search(text)
+    assert found, text
+    return found.group(0)
+
+
+async def test_a_session_scheduled_booked_full_and_cancelled_on_its_pages(browser, intake, http, commune,
+                                                                        officer_token):
+    weekday = (datetime.now(VIETNAM).date() + timedelta(days=2)).weekday()
+    async with vietnamese_page(browser, intake, officer_token) as page:
+        await page.goto(f"/quay/{commune}/")
+        await page.click("#nav-sessions")
+        await expect(page.locator("h1")).to_have_text("Phiên làm việc ngoài giờ hành chính")
+        await expect(page.locator("#no-sessions")).to_contain_text("chưa có phiên làm việc ngoài giờ")
+
+        # A mistake first: the end before the start. Refused in Vietnamese, nothing created, nothing lost.
+        await page.fill("#tieu-de", "60 phút vì dân")
+        await page.select_option("#lap-lai", "weekly")
+        await page.select_option("#thu", str(weekday))
+        await page.fill("#bat-dau", "17:00")
+        await page.fill("#ket-thuc", "16:00")
+        await page.fill("#so-luot", "3")
+        await page.click("#session-submit")
+        await expect(page.locator("#session-errors")).to_contain_text("Giờ kết thúc phải sau giờ bắt đầu.")
+        await expect(page.locator("#tieu-de")).to_have_value("60 phút vì dân")
+        await expect(page.locator("#so-luot")).to_have_value("3")
+        await expect(page.locator("#thu")).to_have_value(str(weekday))
+        await screenshot(page, "sessions-1-refused")
+        assert as_json(await http.get(f"{intake}/v1/communes/{commune}/sessions")) == []
+
+        await page.fill("#ket-thuc", "18:00")
+        await page.click("#session-submit")
+        await expect(page.locator("#created-message")).to_contain_text("Đã tạo phiên làm việc “60 phút vì dân”")
+        card = page.locator("article.session-card")
+        await expect(card).to_have_count(1)
+        await expect(card.locator(".schedule")).to_contain_text(f"{WEEKDAYS_VI[weekday]} hằng tuần, 17:00–18:00")
+        first_date = card.locator("a.date-link").first
+        await expect(first_date).to_contain_text("0/3 lượt")
+        await screenshot(page, "sessions-2-list")
+        # A reload of the page after the redirect posts nothing again.
+        await page.reload()
+        await expect(page.locator("article.session-card")).to_have_count(1)
+
+        sessions = as_json(await http.get(f"{intake}/v1/communes/{commune}/sessions"))
+        assert len(sessions) == 1 and sessions[0]["capacity"] == 3
+        session_id, next_day = sessions[0]["session_id"], sessions[0]["next_occurrences"][0]
+        assert await first_date.get_attribute("data-day") == next_day
+
+        await first_date.click()
+        await expect(page).to_have_url(re.compile(rf"/phien-ngoai-gio/{session_id}\?ngay={next_day}$"))
+        shown_day = datetime.fromisoformat(next_day).strftime("%d/%m/%Y")
+        await expect(page.locator("h1")).to_contain_text(f"60 phút vì dân — {WEEKDAYS_VI[weekday]}, {shown_day}")
+        await expect(page.locator("#no-bookings")).to_be_visible()
+        await expect(page.locator("#dong-y-sms")).to_be_checked()  # the reminder is agreed by default
+
+        # Two citizens who phoned; the second declines the SMS reminder.
+        await book(page, "Nguyễn Văn An", "0987 123 456", procedure="HT-KHAISINH", note="Đăng ký cho con")
+        done = page.locator("#done-message")
+        await expect(done).to_contain_text("Đã đăng ký. Mã đăng ký: DK-")
+        code_an = code_in(await done.text_content())
+        await expect(page.locator("#dong-y-sms")).to_be_checked()  # a fresh form again
+        await book(page, "Trần Thị Bình", "0912000222", consent=False)
+        await expect(done).to_contain_text("Đã đăng ký")
+        code_binh = code_in(await done.text_content())
+        assert code_binh != code_an
+
+        rows = page.locator("#booking-list tbody tr")
+        await expect(rows).to_have_count(2)
+        an, binh = rows.filter(has_text=code_an), rows.filter(has_text=code_binh)
+        await expect(an.locator(".phone")).to_have_text("*******456")
+        await expect(an.locator(".procedure")).to_have_text("Đăng ký khai sinh")
+        await expect(an.locator(".reminder")).to_have_text("Có")
+        await expect(binh.locator(".phone")).to_have_text("*******222")
+        await expect(binh.locator(".reminder")).to_have_text("Không")
+        await expect(page.locator("#booking-list")).not_to_contain_text("0987123456")
+        await expect(page.locator("#booked-count")).to_have_text("2/3 lượt")
+        await screenshot(page, "sessions-3-two-booked")
+
+        # The same phone again (written another way): the same booking, no new row.
+        await book(page, "Nguyễn Văn An", "0987.123.456")
+        await expect(done).to_contain_text("đã đăng ký phiên ngày này")
+        assert code_in(await done.text_content()) == code_an
+        await expect(rows).to_have_count(2)
+        await expect(page.locator("#booked-count")).to_have_text("2/3 lượt")
+
+        # The last slot, then one too many: the API's message, the form as typed.
+        await book(page, "Lê Văn Cường", "0905333444")
+        await expect(page.locator("#booked-count")).to_have_text("3/3 lượt")
+        await expect(page.locator("#remaining")).to_have_text("Phiên này đã đủ số lượt đăng ký.")
+        await book(page, "Phạm Thị Dung", "0977555666", procedure="CT-BANSAO", note="Gọi lúc 9 giờ", consent=False)
+        await expect(page.locator("#book-error")).to_have_text(
+            "Phiên làm việc này đã đủ số lượt đăng ký. Vui lòng chọn phiên khác.")
+        await expect(page.locator("#ho-ten")).to_have_value("Phạm Thị Dung")
+        await expect(page.locator("#dien-thoai")).to_have_value("0977555666")
+        await expect(page.locator("#thu-tuc")).to_have_value("CT-BANSAO")
+        await expect(page.locator("#ghi-chu")).to_have_value("Gọi lúc 9 giờ")
+        await expect(page.locator("#dong-y-sms")).not_to_be_checked()
+        await expect(rows).to_have_count(3)
+        await screenshot(page, "sessions-4-full")
+
+        # Cancelling asks first: "no" changes nothing; "yes" cancels and frees the slot.
+        asked: list[str] = []
+
+        async def answer(dialog, accept: bool) -> None:
+            asked.append(dialog.message)
+            await (dialog.accept() if accept else dialog.dismiss())
+
+        page.once("dialog", lambda dialog: answer(dialog, False))
+        await binh.locator("button").click()
+        await until(lambda: len(asked) == 1)
+        assert code_binh in asked[0] and "Trần Thị Bình" in asked[0]
+        await page.reload()  # what the server holds: still booked
+        await expect(page.locator("#booked-count")).to_have_text("3/3 lượt")
+        await expect(binh).not_to_have_class(re.compile("cancelled"))
+
+        page.once("dialog", lambda dialog: answer(dialog, True))
+        await binh.locator("select").select_option("citizen")
+        await binh.locator("button").click()
+        await expect(done).to_have_text(f"Đã hủy lượt {code_binh}. Chỗ đã được trả lại.")
+        await expect(binh).to_have_class(re.compile("cancelled"))
+        await expect(binh.locator(".state")).to_contain_text("Đã hủy (công dân báo hủy")
+        await expect(binh.locator("button")).to_have_count(0)
+        await expect(page.locator("#booked-count")).to_have_text("2/3 lượt")
+        await expect(page.locator("#remaining")).to_have_text("Còn 1 lượt.")
+        await screenshot(page, "sessions-5-cancelled")
+
+        await book(page, "Phạm Thị Dung", "0977555666", consent=False)
+        await expect(done).to_contain_text("Đã đăng ký")
+        await expect(page.locator("#booked-count")).to_have_text("3/3 lượt")
+        await expect(page.locator("#booking-list tbody tr.active")).to_have_count(3)
+
+        await page.click("#back-to-list")
+        await expect(page.locator("a.date-link").first).to_contain_text("3/3 lượt")
+
+    stored = as_json(await http.get(f"{intake}/v1/communes/{commune}/sessions/{session_id}/bookings",
+                                    params={"day": next_day, "include_cancelled": "true"}))
+    by_code = {b["booking_code"]: b for b in stored}
+    assert len(stored) == 4
+    assert (by_code[code_an]["consent_sms"], by_code[code_an]["procedure_code"]) == (True, "HT-KHAISINH")
+    assert (by_code[code_binh]["consent_sms"], by_code[code_binh]["cancelled_by"]) == (False, "citizen")
+
+
+async def test_the_session_pages_in_english(browser, intake, http, commune, officer_token):
+    session = as_json(await http.post(f"{intake}/v1/communes/{commune}/sessions", json={
+        "title": "Chủ nhật thân thiện", "rules": [{"kind": "monthly", "weekday": 6, "nth": -1}],
+        "start_time": "07:30", "end_time": "11:00", "capacity": 20}))
+    day = session["next_occurrences"][0]
+    async with vietnamese_page(browser, intake, officer_token) as page:
+        await page.goto(f"/quay/{commune}/phien-ngoai-gio/{session['session_id']}?ngay={day}&lang=en")
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await expect(page.locator("#book h2")).to_have_text("Book a citizen who phoned")
+        await expect(page.locator("#no-bookings")).to_have_text("Nobody has booked this session yet.")
+        await expect(page.locator("#booked-count")).to_have_text("0/20 booked")
+        await page.fill("#ho-ten", "Hoàng Văn Em")
+        await page.fill("#dien-thoai", "12345")
+        await page.click("#book-submit")
+        await expect(page.locator("#book-error")).to_contain_text("The phone is not valid")
+        await expect(page.locator("#ho-ten")).to_have_value("Hoàng Văn Em")
+        await screenshot(page, "sessions-6-english")
+
+        await page.click("#back-to-list")  # the choice is remembered
+        await expect(page.locator("h1")).to_have_text("Out-of-hours sessions")
+        await expect(page.locator(".schedule")).to_contain_text("The last Sunday of the month, 07:30–11:00")
+        await expect(page.locator("#nav-sessions")).to_have_attribute("aria-current", "page")
+        await expect(page.locator("#session-form")).to_contain_text("Schedule the session")
