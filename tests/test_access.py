@@ -37,9 +37,12 @@ PUBLIC = {
     # hooks: the public event catalogue other systems build on
     ("GET", "/su-kien"), ("GET", "/v1/catalogue"), ("GET", "/v1/catalogue/asyncapi.json"),
     ("GET", "/v1/catalogue/schemas/{name}"),
+    # survey: anyone sends feedback and follows it by its code
+    ("POST", "/v1/public/feedback"), ("GET", "/v1/public/feedback/{code}"),
 }
 #: Open to a citizen who proves it is theirs in the request (the ballot's token); refused without the proof.
-CITIZEN = {("POST", "/v1/communes/{commune_code}/ballots/{ballot_id}/submission")}
+CITIZEN = {("POST", "/v1/communes/{commune_code}/ballots/{ballot_id}/submission"),
+           ("GET", "/v1/public/ballots/{token}"), ("POST", "/v1/public/ballots/{token}/submission")}
 #: Reads that are not reference data: accounts (administrators), figures of every commune (district).
 RESTRICTED_READS = {"/v1/users", "/v1/users/{username}", "/v1/figures",
                     # webhook subscriptions and their logs: administrators and the district

@@ -6,7 +6,10 @@ One test per service (``-k intake``), run against the real services of the test 
 token whose roles and commune let the requests reach the handlers (an officer, leader, survey
 member, overseer and administrator of one fuzz commune; the ``service`` account for internal
 routes). Path parameters that name deployment-wide state are pinned so fuzzing cannot disturb
-other tests: the calendar of year 2091 only, the fuzz commune, the fuzz account. Bounded:
+other tests: the calendar of year 2091 only, the fuzz commune, the fuzz account; survey's
+citizen routes get a real ballot token and feedback code of the fuzz commune. Requests come from
+an address of their own (X-Forwarded-For), so public throttles (feedback per address and hour)
+count the fuzzer apart from the other tests. Bounded:
 ``MOTCUA_FUZZ_EXAMPLES`` (default 6) positive and half as many negative cases per operation,
 no deadline, no example database.
 
@@ -31,6 +34,7 @@ from schemathesis import GenerationMode
 
 from motcua_runtime.auth import Role
 from tests.helpers import as_json
+from tests.test_survey_ballots import open_ballot
 
 pytestmark = pytest.mark.e2e
 
@@ -44,13 +48,16 @@ SEED = os.environ.get("MOTCUA_FUZZ_SEED", "20261122")
 
 @pytest.fixture(scope="module")
 async def fuzz_world(stack, services, accounts):
-    """The fuzz commune with a real dossier and session, one account holding every person's role
-    there, and the service account's token."""
+    """The fuzz commune with a real dossier, ballot and feedback item, one account holding every
+    person's role there, and the service account's token."""
     commune = f"F{random.randint(10_000_000, 99_999_999)}"
     roles = (Role.COUNTER_OFFICER, Role.COMMUNE_LEADER, Role.SURVEY_TEAM_MEMBER, Role.DISTRICT_OVERSEER,
              Role.ADMINISTRATOR)
     token = await accounts.token(roles, commune)
     values = {"commune_code": commune, "year": FUZZ_YEAR, "day": f"{FUZZ_YEAR}-03-14", "code": "FUZZ-TTHC"}
+    #: Path values that mean something else in one service ({code}: a feedback code in survey).
+    by_service: dict[str, dict[str, str]] = {}
+    address = f"10.250.{random.randint(0, 255)}.{random.randint(1, 254)}"
     async with httpx.AsyncClient(timeout=15, headers={"Authorization": f"Bearer {token}"}) as http:
         if "intake" in services:
             intake = services["intake"].base_url
@@ -60,13 +67,21 @@ async def fuzz_world(stack, services, accounts):
         if "identity" in services:
             me = as_json(await http.get(f"{services['identity'].base_url}/v1/me"))
             values["username"] = me["subject"]
+        if "survey" in services:
+            survey = services["survey"].base_url
+            ballot = await open_ballot(stack, http, survey, commune)
+            values.update(token=ballot["token"], ballot_id=ballot["ballot_id"])
+            feedback = as_json(await http.post(f"{survey}/v1/public/feedback", headers={"X-Forwarded-For": address},
+                                               json={"commune_code": commune, "content": "Phản ánh thử của fuzz."}))
+            by_service["survey"] = {"code": feedback["code"]}
     service_token = None
     if "NOTIFY_SERVICE_CLIENT_SECRET" in stack.auth_env:
         async with httpx.AsyncClient(timeout=15) as client:
             service_token = as_json(await client.post(f"{services['identity'].base_url}/v1/token", data={
                 "grant_type": "client_credentials", "client_id": "notify",
                 "client_secret": stack.auth_env["NOTIFY_SERVICE_CLIENT_SECRET"]}))["access_token"]
-    return {"token": token, "service_token": service_token, "values": values}
+    return {"token": token, "service_token": service_token, "values": values, "by_service": by_service,
+            "address": address}
 
 
 def fuzz(base_url: str, document: dict, world: dict) -> tuple[int, list[str]]:
@@ -82,7 +97,7 @@ def fuzz(base_url: str, document: dict, world: dict) -> tuple[int, list[str]]:
         names = re.findall(r"\{(\w+)\}", operation.path)
         pinned = {n: world["values"][n] for n in names if n in world["values"]}
         token = world["service_token"] if operation.path.startswith("/v1/internal/") else world["token"]
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {"X-Forwarded-For": world["address"]} | ({"Authorization": f"Bearer {token}"} if token else {})
 
         for mode, examples in ((GenerationMode.POSITIVE, EXAMPLES), (GenerationMode.NEGATIVE, max(1, EXAMPLES // 2))):
             try:
@@ -129,7 +144,8 @@ async def test_fuzzing_the_api_never_gets_a_5xx(service, services, fuzz_world):
     base = services[service].base_url
     async with httpx.AsyncClient(timeout=15) as http:
         document = as_json(await http.get(f"{base}/openapi.json"))
-    sent, failures = await asyncio.to_thread(fuzz, base, document, fuzz_world)
+    world = fuzz_world | {"values": fuzz_world["values"] | fuzz_world["by_service"].get(service, {})}
+    sent, failures = await asyncio.to_thread(fuzz, base, document, world)
     assert sent > 0
     assert not failures, f"{len(failures)} failure(s) of {sent} cases:\n" + "\n".join(failures[:40])
     # Still alive after all of it.

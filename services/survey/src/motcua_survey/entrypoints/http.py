@@ -3,7 +3,7 @@ feedback. Translates requests into commands; nothing more."""
 
 import hashlib
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -42,10 +42,6 @@ from motcua_survey.service_layer import handlers
 CommunePath = Annotated[CommuneCode, Path(description="Commune (tenant) code")]
 Score = Annotated[int, Field(ge=1, le=5, strict=True)]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_COMMENT)]
-#: The citizens' endpoints are open without an account (the ballot token or the feedback code
-#: is the proof). tests/test_access.py lists the public routes it allows; until these are
-#: listed there they stay out of the OpenAPI document (docs/survey.md lists them).
-PUBLIC_IN_SCHEMA = False
 
 
 # --------------------------------------------------------------------------- errors
@@ -270,7 +266,8 @@ class KioskTapIn(BaseModel):
     overall: Score
     officer_id: str | None = Field(default=None, max_length=64, description="The officer who just served.")
     procedure_code: str | None = Field(default=None, max_length=64)
-    tapped_at: datetime | None = Field(default=None, description="When the citizen tapped (the tablet's clock).")
+    tapped_at: datetime | None = Field(default=None, description="When the citizen tapped (the tablet's clock); "
+                                                                 "without an offset it is local time.")
 
 
 class KioskIn(BaseModel):
@@ -547,7 +544,7 @@ def router(survey: Survey) -> APIRouter:
         _, answer = await run(lambda: handlers.submit_ballot(command, survey.uow_factory(), utc_now(), policy))
         return SubmissionOut.of(answer)
 
-    @api.get("/public/ballots/{token}", include_in_schema=PUBLIC_IN_SCHEMA, tags=["citizens"],
+    @api.get("/public/ballots/{token}", tags=["citizens"],
              summary="A ballot by its token: open, submitted or expired")
     async def public_ballot(token: str) -> dict:
         ballot = await queries.find_ballot_by_token(db(), token)
@@ -556,7 +553,7 @@ def router(survey: Survey) -> APIRouter:
         return {"status": ballot.status_at(utc_now()), "procedure_code": ballot.procedure_code,
                 "expires_at": ballot.expires_at, "question_set": policy.question_set}
 
-    @api.post("/public/ballots/{token}/submission", status_code=201, include_in_schema=PUBLIC_IN_SCHEMA,
+    @api.post("/public/ballots/{token}/submission", status_code=201,
               response_model=SubmissionOut, tags=["citizens"], summary="The citizen answers their ballot, once")
     async def public_submit(token: str, body: PublicSubmissionIn, request: Request) -> SubmissionOut:
         command = handlers.SubmitBallot(correlation_id=request.state.correlation_id, token=token,
@@ -582,9 +579,11 @@ def router(survey: Survey) -> APIRouter:
               summary="Taps of the counter kiosk; each client_id is counted once, however often it is sent")
     async def kiosk(commune_code: CommunePath, body: KioskIn, request: Request) -> KioskOut:
         staff = staff_of(request)
+        local = timezone(timedelta(hours=policy.utc_offset_hours))
         taps = [handlers.KioskTap(client_id=t.client_id, overall=t.overall,
                                   officer_id=t.officer_id or (staff.subject if staff else None),
-                                  tapped_at=t.tapped_at, procedure_code=t.procedure_code) for t in body.taps]
+                                  tapped_at=_aware(t.tapped_at, local), procedure_code=t.procedure_code)
+                for t in body.taps]
         try:
             result = await handlers.record_kiosk_taps(commune_code, taps, survey.uow_factory, utc_now(), policy,
                                                       request.state.correlation_id, retry=retry_transient)
@@ -656,13 +655,13 @@ def router(survey: Survey) -> APIRouter:
     # ---------------------------------------------------------------- feedback
 
     @api.post("/public/feedback", status_code=201, response_model=FeedbackStatusOut,
-              include_in_schema=PUBLIC_IN_SCHEMA, tags=["citizens"],
+              tags=["citizens"],
               summary="A citizen or business sends feedback (phản ánh) or a petition (kiến nghị)")
     async def send_feedback(body: FeedbackIn, request: Request) -> FeedbackStatusOut:
         item = await send(survey, body, request.state.correlation_id, client_address(request))
         return FeedbackStatusOut.of(item, utc_now())
 
-    @api.get("/public/feedback/{code}", response_model=FeedbackStatusOut, include_in_schema=PUBLIC_IN_SCHEMA,
+    @api.get("/public/feedback/{code}", response_model=FeedbackStatusOut,
              tags=["citizens"], summary="The public status of a feedback item by its code")
     async def feedback_status(code: str) -> FeedbackStatusOut:
         item = await queries.find_feedback(db(), code.strip().upper())
@@ -700,6 +699,11 @@ def router(survey: Survey) -> APIRouter:
         return FeedbackOut.of(item, utc_now())
 
     return api
+
+
+def _aware(moment: datetime | None, local: timezone) -> datetime | None:
+    """A time without an offset is the deployment's local time (a tablet may send one)."""
+    return moment.replace(tzinfo=local) if moment is not None and moment.tzinfo is None else moment
 
 
 def _answers(body: AnswersIn) -> dict:
