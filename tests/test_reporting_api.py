@@ -135,6 +135,20 @@ async def test_scorecard_targets_are_set_by_the_administrator(services, admin, o
         assert (await admin.put(f"{reporting}/v1/scorecard/criteria", json=restore)).status_code == 200
 
 
+async def test_a_threshold_that_is_not_a_finite_number_is_refused_and_the_criteria_stay(services, admin, overseer):
+    """Regression (API audit): JSON may carry NaN or Infinity; a threshold of NaN was stored and the
+    criteria could no longer be read back (500). Refused with the reason, nothing changed."""
+    reporting = services["reporting"].base_url
+    before = as_json(await overseer.get(f"{reporting}/v1/scorecard/criteria"))["criteria"]
+    for threshold in ("NaN", "Infinity", "-1", "1e12"):
+        body = '{"criteria": [{"metric": "online_share", "op": ">=", "threshold": %s}]}' % threshold
+        refused = await admin.put(f"{reporting}/v1/scorecard/criteria", content=body,
+                                  headers={"Content-Type": "application/json"})
+        assert refused.status_code == 422, (threshold, refused.text)
+        assert refused.json()["error"]["message"].startswith("Dữ liệu gửi lên không hợp lệ: criteria.0.threshold")
+    assert as_json(await overseer.get(f"{reporting}/v1/scorecard/criteria"))["criteria"] == before
+
+
 async def test_a_commune_officer_reads_their_commune_figures_only(services, accounts, pair):
     a, b = pair
     reporting = services["reporting"].base_url

@@ -95,6 +95,9 @@ def test_reasons_and_dates_are_checked():
         d.refuse("   ", MON)
     with pytest.raises(InvalidRequest):
         d.reschedule(d.appointment_at - timedelta(days=1), "sớm hơn?", MON)
+    with pytest.raises(InvalidRequest, match="within a year"):  # fuzzing: year 9999 was accepted
+        d.reschedule(d.appointment_at + timedelta(days=367), "nhầm năm", MON)
+    assert d.reschedule(d.appointment_at + timedelta(days=366), "xa nhưng được", MON)
     with pytest.raises(InvalidRequest):
         d.transfer("26041", "cùng xã", MON)
     with pytest.raises(InvalidRequest):

@@ -196,3 +196,10 @@ def test_charts_are_inline_svg_with_values():
         'xmlns="http://www.w3.org/2000/svg"', "")
     lines = charts.rate_chart(["a", "b", "c"], [("x", [0.5, None, 1.0])], title="t", target=0.3)
     assert lines.count("<circle") == 2 and 'class="target"' in lines
+
+
+def test_a_criterion_threshold_is_a_finite_non_negative_number():
+    for threshold in (float("nan"), float("inf"), -0.5, 1e12):
+        with pytest.raises(ValueError):
+            Criterion(metric="online_share", op=">=", threshold=threshold)
+    assert Criterion(metric="apology_gap", op="<=", threshold=0).threshold == 0

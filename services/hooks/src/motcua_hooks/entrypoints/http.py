@@ -26,9 +26,12 @@ class SubscriptionIn(BaseModel):
     callback_url: AnyHttpUrl = Field(description="Where events are POSTed (http or https)")
     secret: str | None = Field(default=None, min_length=16, max_length=200,
                                description="Key of the HMAC-SHA256 signature; generated when not given")
-    event_types: list[str] = Field(default_factory=list, description="Public event types; empty: all of them")
-    communes: list[CommuneCode] = Field(default_factory=list, description="Commune codes; empty: every commune")
-    fields: list[str] = Field(default_factory=list, description="Fields (lĩnh vực), e.g. 'ho_tich'; empty: all")
+    event_types: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=100, description="Public event types; empty: all of them")
+    communes: list[CommuneCode] = Field(default_factory=list, max_length=1000,
+                                        description="Commune codes; empty: every commune")
+    fields: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=50, description="Fields (lĩnh vực), e.g. 'ho_tich'; empty: all")
     retry_for_seconds: float | None = Field(default=None, gt=0,
                                             description="How long a failing delivery is retried before it is parked")
     description: str = Field(default="", max_length=500)

@@ -56,16 +56,16 @@ class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=64)
     display_name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=200)
-    roles: list[str] = Field(min_length=1)
-    communes: list[str] = Field(default=[], description='Commune codes, or ["*"] for every commune')
+    roles: list[str] = Field(min_length=1, max_length=10)
+    communes: list[str] = Field(default=[], max_length=1000, description='Commune codes, or ["*"] for every commune')
     district: str | None = Field(default=None, max_length=64)
 
 
 class UserPatch(BaseModel):
     display_name: str | None = Field(default=None, max_length=200)
     password: str | None = Field(default=None, max_length=200)
-    roles: list[str] | None = None
-    communes: list[str] | None = None
+    roles: list[str] | None = Field(default=None, max_length=10)
+    communes: list[str] | None = Field(default=None, max_length=1000)
     active: bool | None = None
 
 

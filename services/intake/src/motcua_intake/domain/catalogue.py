@@ -81,6 +81,8 @@ LIST_SEPARATOR = "|"
 
 _MAX_TEXT = 500
 _MAX_DOCUMENTS = 50
+#: A fee above this (one billion đồng) is a typing error, not a commune's fee.
+MAX_FEE_VND = 1_000_000_000
 
 
 # --------------------------------------------------------------------------- the procedure
@@ -572,12 +574,12 @@ class _Row:
             value = int(re.sub(r"\D", "", amount)) if grouped or amount.isdigit() else None
         elif isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > MAX_FEE_VND:
             self.problem("fee_vnd",
-                         f"Lệ phí '{self.raw.get('fee_vnd')}' không hợp lệ: ghi số đồng nguyên, không âm "
-                         "(ví dụ 10000).",
-                         f"The fee '{self.raw.get('fee_vnd')}' is not valid: a whole, non-negative number of đồng "
-                         "(e.g. 10000).")
+                         f"Lệ phí '{self.raw.get('fee_vnd')}' không hợp lệ: ghi số đồng nguyên, không âm, "
+                         "không quá 1.000.000.000 (ví dụ 10000).",
+                         f"The fee '{self.raw.get('fee_vnd')}' is not valid: a whole, non-negative number of đồng, "
+                         "at most 1,000,000,000 (e.g. 10000).")
             return None
         return value
 

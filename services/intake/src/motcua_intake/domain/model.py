@@ -13,7 +13,7 @@ rescheduled dossier returned on its new date is still late, and was apologised f
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID, uuid4
 
@@ -35,6 +35,9 @@ class Status(StrEnum):
 
 
 ACTIVE = frozenset({Status.RECEIVED, Status.SUPPLEMENT_REQUESTED, Status.ASSIGNED, Status.RESULT_READY})
+#: How far a reschedule may move the appointment (past the current one, or today if later):
+#: beyond it the date is a typing error (year 9999 was accepted before).
+MAX_RESCHEDULE = timedelta(days=366)
 
 #: Which states each action may start from: the one table of the lifecycle's rules.
 ALLOWED_FROM: dict[str, frozenset[Status]] = {
@@ -345,6 +348,8 @@ class Dossier:
             raise InvalidRequest("a reason is required")
         if new_appointment_at <= self.appointment_at:
             raise InvalidRequest("the new appointment must be later than the current one")
+        if new_appointment_at > max(self.appointment_at, at) + MAX_RESCHEDULE:
+            raise InvalidRequest("the new appointment must be within a year")
         entry = Reschedule(self.appointment_at, new_appointment_at, reason.strip(), at)
         self.reschedules.append(entry)
         self.appointment_at = new_appointment_at

@@ -58,7 +58,7 @@ class ApplicantIn(BaseModel):
 
 
 class DossierIn(BaseModel):
-    procedure_code: str
+    procedure_code: str = Field(max_length=64)
     channel: Channel = Channel.COUNTER
     applicant: ApplicantIn
     consent_letters: bool = False
@@ -74,7 +74,8 @@ class ReturnIn(BaseModel):
 
 
 class SupplementRequestIn(BaseModel):
-    missing_items: list[str] = Field(min_length=1, description="Every missing item, listed once")
+    missing_items: list[Annotated[str, Field(max_length=500)]] = Field(
+        min_length=1, max_length=50, description="Every missing item, listed once")
 
 
 class ReasonIn(BaseModel):
@@ -234,6 +235,7 @@ _REQUEST_VI = {
     "a reason is required": "cần nêu lý do",
     "list every missing item": "cần liệt kê đầy đủ các thành phần còn thiếu",
     "the new appointment must be later than the current one": "ngày hẹn mới phải sau ngày hẹn hiện tại",
+    "the new appointment must be within a year": "ngày hẹn mới không được xa quá một năm",
     "a dossier cannot be transferred to its own commune": "không thể chuyển hồ sơ cho chính xã/phường đang giữ",
     "a dossier is handed over to another body": "hồ sơ phải được chuyển cho cơ quan khác",
 }

@@ -27,7 +27,8 @@ METRICS: dict[str, tuple[str, str]] = {
 class Criterion(BaseModel):
     metric: str = Field(description=f"One of: {', '.join(METRICS)}")
     op: Literal[">=", "<="] = Field(description="'>=' (at least) or '<=' (at most)")
-    threshold: float = Field(description="Rates are fractions 0..1 (0.3 = 30 %); counts are counts")
+    threshold: float = Field(ge=0, le=1_000_000_000,
+                             description="Rates are fractions 0..1 (0.3 = 30 %); counts are counts")
 
     @field_validator("metric")
     @classmethod

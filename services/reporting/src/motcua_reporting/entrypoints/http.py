@@ -153,7 +153,7 @@ PeriodQ = Annotated[Granularity | None, Query(description="day, week, month (def
 AtQ = Annotated[date | None, Query(description="A day inside the period (default: today, local time)")]
 FromQ = Annotated[date | None, Query(alias="from", description="Custom range: first day (with 'to')")]
 ToQ = Annotated[date | None, Query(alias="to", description="Custom range: last day (inclusive)")]
-CommunesQ = Annotated[str | None, Query(description="Comma-separated commune codes to restrict to")]
+CommunesQ = Annotated[str | None, Query(max_length=20_000, description="Comma-separated commune codes to restrict to")]
 Dimension = Literal["channel", "field", "procedure", "officer", "campaign", "factor"]
 TableName = Literal["summary", "channel", "field", "procedure", "officer", "campaign", "factor", "trend"]
 DistrictTable = Literal["communes", "scorecard", "trend", "channel", "field", "procedure", "officer", "campaign",
@@ -301,8 +301,10 @@ def router(deps: Deps) -> APIRouter:
                      "(drill-down: procedures of a field, officers of a procedure)")
     async def commune_breakdown(commune_code: CommunePath, dimension: Dimension, period: PeriodQ = None,
                                 at: AtQ = None, first: FromQ = None, last: ToQ = None,
-                                field: Annotated[str | None, Query(description="Procedures of this field")] = None,
-                                procedure: Annotated[str | None, Query(description="Officers of this procedure")] = None):
+                                field: Annotated[str | None, Query(max_length=64,
+                                                                   description="Procedures of this field")] = None,
+                                procedure: Annotated[str | None, Query(max_length=64,
+                                                                       description="Officers of this procedure")] = None):
         p = period_of(period, at, first, last)
         return await _breakdown_out([commune_code], p, dimension, field, procedure)
 
@@ -355,7 +357,8 @@ def router(deps: Deps) -> APIRouter:
              summary="The caller's communes together, by channel, field, procedure, officer, campaign or factor")
     async def district_breakdown(request: Request, dimension: Dimension, period: PeriodQ = None, at: AtQ = None,
                                  first: FromQ = None, last: ToQ = None, communes: CommunesQ = None,
-                                 field: str | None = None, procedure: str | None = None):
+                                 field: Annotated[str | None, Query(max_length=64)] = None,
+                                 procedure: Annotated[str | None, Query(max_length=64)] = None):
         p = period_of(period, at, first, last)
         return await _breakdown_out(await scope(request, communes), p, dimension, field, procedure)
 
