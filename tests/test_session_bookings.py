@@ -152,3 +152,29 @@ async def test_the_phone_is_unreadable_at_rest_and_only_a_service_reads_the_cont
 async def _count(events_coroutine, n: int):
     found = await events_coroutine
     return found if len(found) >= n else None
+
+
+async def test_a_past_sessions_bookings_lose_their_names_and_phones_to_retention(
+        stack, services, http, admin, commune, intake_db):
+    import uuid
+
+    session = await a_session(http, services, commune)
+    old = as_json(await book(http, services, commune, session, "0977111222", name="Lê Văn Tám", note="Xin giấy khai sinh"))
+    coming = as_json(await book(http, services, commune, session, "0977111333", name="Lê Thị Chín"))
+    # The first one was for a session 31 days ago (past the default 30 days of retention).
+    past = (local_today() - timedelta(days=31)).isoformat()
+    await intake_db["session_bookings"].update_one({"_id": uuid.UUID(old["booking_id"])}, {"$set": {"day": past}})
+
+    run = as_json(await admin.post(f"{services['intake'].base_url}/v1/retention/runs"))
+    assert run["status"] == "finished" and run["bookings_anonymised"] >= 1
+    erased = await intake_db["session_bookings"].find_one({"_id": uuid.UUID(old["booking_id"])})
+    assert erased["full_name"] == "L* V** T**" and erased["phone"] is None and erased["note"] == ""
+    assert "phone_lookup" not in erased and erased["anonymised_at"] is not None
+    kept = await intake_db["session_bookings"].find_one({"_id": uuid.UUID(coming["booking_id"])})
+    assert kept["full_name"] == "Lê Thị Chín" and kept["phone"] is not None
+    # The listing of the coming date still reads (and decrypts) the kept one.
+    listed = as_json(await http.get(bookings_url(services, commune, session),
+                                    params={"day": session["next_occurrences"][0]}))
+    assert [b["full_name"] for b in listed] == ["Lê Thị Chín"]
+    [gone] = as_json(await http.get(bookings_url(services, commune, session), params={"day": past}))
+    assert gone["full_name"] == "L* V** T**" and gone["phone_masked"] == ""

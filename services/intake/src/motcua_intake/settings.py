@@ -23,6 +23,8 @@ class IntakeSettings(ServiceSettings):
     #: Days after a dossier ended (returned, refused, withdrawn, transferred) that the applicant's
     #: personal data is kept; then it is erased (docs/personal-data.md). Check the archive rules.
     personal_data_retention_days: int = Field(default=5 * 365, ge=1)
+    #: Days after a session's date before its bookings' names and phones are erased.
+    booking_retention_days: int = Field(default=30, ge=1)
     #: How often the retention job runs in the background.
     retention_scan_seconds: float = Field(default=6 * 3600, gt=0)
 

@@ -2,7 +2,9 @@
 the day a dossier ended (returned, refused, withdrawn, transferred), its applicant's ID
 number, phone, address, e-mail, priority group and the volunteer's name are erased and the
 name is reduced to its initials. The dossier's other facts (commune, procedure, channel,
-dates, timeliness) stay for statistics.
+dates, timeliness) stay for statistics. A session booking's name, phone and note serve only
+that session: they are erased ``INTAKE_BOOKING_RETENTION_DAYS`` after its date (the booking
+itself stays, counted).
 
 Every run is recorded in ``retention_runs`` (started, finished, retention, cut-off, how many
 dossiers were anonymised per commune, or the error). Runs: the service's background task
@@ -27,6 +29,7 @@ from motcua_runtime.clock import utc_now
 from motcua_runtime.mongo import create_mongo_client
 
 from motcua_intake.adapters.repository import DOSSIERS, PERSONAL_FIELDS
+from motcua_intake.adapters.session_store import BOOKINGS
 from motcua_intake.domain.model import ACTIVE, Applicant
 from motcua_intake.settings import IntakeSettings
 
@@ -39,6 +42,7 @@ BATCH = 500
 async def ensure_retention_indexes(db: AsyncDatabase) -> None:
     await db[RETENTION_RUNS].create_index([("started_at", DESCENDING)])
     await db[DOSSIERS].create_index([("anonymised_at", ASCENDING), ("status", ASCENDING)])
+    await db[BOOKINGS].create_index([("anonymised_at", ASCENDING), ("day", ASCENDING)])
 
 
 def _erased_applicant(applicant: dict) -> dict:
@@ -46,13 +50,29 @@ def _erased_applicant(applicant: dict) -> dict:
     return {"full_name": name, **{f: None for f in PERSONAL_FIELDS}, "priority_group": None}
 
 
+async def anonymise_bookings(db: AsyncDatabase, before_day: str) -> int:
+    """Erase the name, phone and note of bookings of sessions before ``before_day`` (ISO date)."""
+    erased = 0
+    query = {"day": {"$lt": before_day}, "anonymised_at": None}
+    async for doc in db[BOOKINGS].find(query, {"full_name": 1}).batch_size(BATCH):
+        result = await db[BOOKINGS].update_one({"_id": doc["_id"], "anonymised_at": None}, {
+            "$set": {"full_name": Applicant(full_name=str(doc.get("full_name") or "")).masked_name() or "—",
+                     "phone": None, "note": "", "anonymised_at": utc_now()},
+            "$unset": {"phone_lookup": ""}})
+        erased += result.modified_count
+    return erased
+
+
 async def run_retention(db: AsyncDatabase, retention_days: int, *, trigger: str, now: datetime | None = None,
-                        started_by: str | None = None) -> dict:
-    """Anonymise every dossier that ended more than ``retention_days`` ago; returns the run's record."""
+                        started_by: str | None = None, booking_retention_days: int = 30) -> dict:
+    """Anonymise every dossier that ended more than ``retention_days`` ago, and the bookings of
+    sessions more than ``booking_retention_days`` ago; returns the run's record."""
     now = now or utc_now()
     cutoff = now - timedelta(days=retention_days)
+    booking_cutoff = (now + timedelta(hours=7) - timedelta(days=booking_retention_days)).date().isoformat()
     run = {"_id": uuid4(), "started_at": now, "finished_at": None, "status": "running", "trigger": trigger,
            "started_by": started_by, "retention_days": retention_days, "cutoff": cutoff,
+           "booking_retention_days": booking_retention_days, "bookings_anonymised": 0,
            "examined": 0, "anonymised": 0, "by_commune": {}}
     await db[RETENTION_RUNS].insert_one(run)
     query = {"status": {"$nin": [s.value for s in ACTIVE]}, "anonymised_at": None,
@@ -69,7 +89,8 @@ async def run_retention(db: AsyncDatabase, retention_days: int, *, trigger: str,
             if result.modified_count:
                 anonymised += 1
                 by_commune[doc["commune_code"]] = by_commune.get(doc["commune_code"], 0) + 1
-        outcome = {"status": "finished"}
+        bookings_anonymised = await anonymise_bookings(db, booking_cutoff)
+        outcome = {"status": "finished", "bookings_anonymised": bookings_anonymised}
     except Exception as error:
         outcome = {"status": "failed", "error": repr(error)[:500]}
         log.error("retention.failed", error=repr(error))
@@ -91,7 +112,7 @@ async def retention_once(settings: IntakeSettings) -> dict:
     client = create_mongo_client(settings.mongodb_uri, app_name="motcua-intake-retention")
     try:
         return await run_retention(client[settings.database], settings.personal_data_retention_days,
-                                   trigger="command")
+                                   trigger="command", booking_retention_days=settings.booking_retention_days)
     finally:
         await client.close()
 

@@ -144,7 +144,7 @@ class MongoSessionRepository:
         return [await self._booking_from(doc) async for doc in cursor]
 
     async def _booking_from(self, doc: dict) -> Booking:
-        phone = doc["phone"]
+        phone = doc.get("phone") or ""  # erased by retention after the session
         if is_encrypted(phone):
             phone = await self._encrypter().decrypt(phone)
         return booking_from({**doc, "phone": phone})

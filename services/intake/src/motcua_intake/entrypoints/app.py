@@ -57,7 +57,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         app.include_router(forms_http.router(lambda: infra.db, settings))  # forms 01–06, commune letterhead
         # Personal data read on the record: applicant, contact for notify, access log, opt-out.
         app.include_router(privacy_http.router(lambda: infra.db, settings.utc_offset_hours,
-                                               settings.personal_data_retention_days))
+                                               settings.personal_data_retention_days,
+                                               settings.booking_retention_days))
 
     async def deadline_scanner(infra: Infrastructure) -> None:
         while True:
@@ -71,7 +72,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         """Erase the personal data of dossiers past retention; each run is recorded."""
         while True:
             await asyncio.sleep(settings.retention_scan_seconds)
-            await run_retention(infra.db, settings.personal_data_retention_days, trigger="schedule")
+            await run_retention(infra.db, settings.personal_data_retention_days, trigger="schedule",
+                                booking_retention_days=settings.booking_retention_days)
 
     async def on_startup(infra: Infrastructure) -> None:
         # Personal data is encrypted at rest; intake refuses to start without its key.

@@ -168,6 +168,9 @@ class RetentionRunOut(BaseModel):
     cutoff: datetime
     anonymised: int = Field(description="Dossiers anonymised in this run (in the caller's communes for a leader)")
     by_commune: dict[str, int]
+    bookings_anonymised: int | None = Field(
+        default=None, description="Session bookings whose name and phone were erased (all communes; "
+                                  "administrators and overseers only)")
     error: str | None = None
 
 
@@ -179,16 +182,20 @@ class RetentionRunPage(BaseModel):
 
 def _run_out(doc: dict, principal) -> RetentionRunOut:
     by_commune = dict(doc.get("by_commune") or {})
+    bookings = doc.get("bookings_anonymised")
     if principal is not None and not principal.has_role(Role.ADMINISTRATOR, Role.DISTRICT_OVERSEER) \
             and not principal.all_communes:
         by_commune = {c: n for c, n in by_commune.items() if c in principal.communes}
+        bookings = None
     return RetentionRunOut(run_id=str(doc["_id"]), started_at=doc["started_at"], finished_at=doc.get("finished_at"),
                            status=doc["status"], trigger=doc["trigger"], started_by=doc.get("started_by"),
                            retention_days=doc["retention_days"], cutoff=doc["cutoff"],
-                           anonymised=sum(by_commune.values()), by_commune=by_commune, error=doc.get("error"))
+                           anonymised=sum(by_commune.values()), by_commune=by_commune,
+                           bookings_anonymised=bookings, error=doc.get("error"))
 
 
-def router(db: Callable[[], AsyncDatabase], utc_offset_hours: int = 7, retention_days: int = 5 * 365) -> APIRouter:
+def router(db: Callable[[], AsyncDatabase], utc_offset_hours: int = 7, retention_days: int = 5 * 365,
+           booking_retention_days: int = 30) -> APIRouter:
     api = APIRouter(prefix="/v1")
 
     @api.get("/retention/runs", response_model=RetentionRunPage, tags=["personal data"],
@@ -205,7 +212,8 @@ def router(db: Callable[[], AsyncDatabase], utc_offset_hours: int = 7, retention
     async def run_retention_now(request: Request) -> RetentionRunOut:
         principal = getattr(request.state, "principal", None)
         run = await retention.run_retention(db(), retention_days, trigger="api",
-                                            started_by=principal.subject if principal else None)
+                                            started_by=principal.subject if principal else None,
+                                            booking_retention_days=booking_retention_days)
         return _run_out(run, principal)
 
     @api.get("/communes/{commune_code}/dossiers/{dossier_code}/applicant", response_model=ApplicantOut,
