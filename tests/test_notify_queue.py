@@ -4,6 +4,7 @@ lease, a message already delivered is never sent again, quiet hours and rate lim
 without spending an attempt, and every final status stages its event in the outbox in the same
 transaction."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -143,6 +144,23 @@ async def test_quiet_hours_and_rate_limits_defer_without_spending_attempts(db):
     assert len(limited.channels.recorder.sent) == 2
     waiting = await database[MESSAGES].find_one({"deferred": "rate_limit"})
     assert waiting is not None and waiting["attempts"] == 0
+    assert waiting["next_attempt_at"] == NOON + timedelta(minutes=2)  # the next minute's start
+
+
+async def test_a_channel_limit_holds_across_replicas(db):
+    # Two notify replicas share the provider's 3-a-minute limit: 3 sends in the minute, not 6.
+    client, database = db
+    await database[SETTINGS].insert_one({"_id": "26041", "channels": {"quiet_hours": {"start": "00:00", "end": "00:00"}}})
+    await database[MESSAGES].insert_many([message(next_attempt_at=NOON) for _ in range(8)])
+    now = [NOON + timedelta(seconds=5)]
+    replicas = [worker(client, database, Recorder(), now, rate_sms_per_minute=3) for _ in range(2)]
+    await asyncio.gather(*(r.run_once() for r in replicas))
+    await asyncio.gather(*(r.run_once() for r in replicas))
+    assert sum(len(r.channels.recorder.sent) for r in replicas) == 3
+    now[0] = NOON + timedelta(minutes=1, seconds=1)  # the next minute: three more
+    await asyncio.gather(*(r.run_once() for r in replicas))
+    await asyncio.gather(*(r.run_once() for r in replicas))
+    assert sum(len(r.channels.recorder.sent) for r in replicas) == 6
 
 
 async def test_temporary_failures_back_off_and_the_last_one_fails_with_an_event(db):

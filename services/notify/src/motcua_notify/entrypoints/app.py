@@ -6,6 +6,7 @@ from motcua_contracts import LetterIssued, MessageFailed, MessageSent
 from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_notify.adapters.contacts import ContactDirectory, HttpContactDirectory
+from motcua_notify.adapters.rate_limit import ensure_rate_indexes
 from motcua_notify.adapters.storage import MongoNotifyUnitOfWork, ensure_indexes
 from motcua_notify.entrypoints import http, pages, subscribers
 from motcua_notify.entrypoints.access import ACCESS
@@ -34,6 +35,7 @@ def create_app(settings: NotifySettings | None = None, directory: ContactDirecto
 
     async def on_startup(infra: Infrastructure) -> None:
         await ensure_indexes(infra.db)
+        await ensure_rate_indexes(infra.db)
 
     async def deliver(infra: Infrastructure) -> None:
         """Resolve intents and send messages (the Mongo-backed queues) until stopped."""

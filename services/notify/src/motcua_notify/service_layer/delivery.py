@@ -21,7 +21,6 @@ per-channel rate limit (per process) defers it by a second.
 """
 
 import asyncio
-import collections
 import time
 import uuid
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from motcua_notify.adapters.channels import (
     ZaloOa,
 )
 from motcua_notify.adapters.contacts import ContactDirectory, ContactUnavailable
+from motcua_notify.adapters.rate_limit import SharedRateLimiter
 from motcua_notify.adapters.pdf import render_letter_pdf
 from motcua_notify.adapters.storage import DOSSIERS, INTENTS, LETTERS, MESSAGES, SETTINGS, TEMPLATES
 from motcua_notify.domain import templates as wording_rules
@@ -70,28 +70,6 @@ log = structlog.get_logger("motcua.notify.delivery")
 
 #: Attempts at reaching intake for an intent's contact before it is given up (with backoff).
 MAX_RESOLVE_ATTEMPTS = 30
-
-
-class RateLimiter:
-    """At most ``per_minute`` sends per channel in a sliding minute (per process)."""
-
-    def __init__(self, per_minute: dict[str, int], clock: Callable[[], float] = time.monotonic) -> None:
-        self._limits = per_minute
-        self._sent: dict[str, collections.deque] = collections.defaultdict(collections.deque)
-        self._clock = clock
-
-    def take(self, channel: str) -> bool:
-        limit = self._limits.get(channel)
-        if not limit:
-            return True
-        now = self._clock()
-        window = self._sent[channel]
-        while window and now - window[0] >= 60:
-            window.popleft()
-        if len(window) >= limit:
-            return False
-        window.append(now)
-        return True
 
 
 class ContactCache:
@@ -199,8 +177,9 @@ class DeliveryWorker:
         self.channels = channels or Channels(settings)
         self.now = now
         self.policy = RetryPolicy(settings.retry_max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
-        self.limiter = RateLimiter({"sms": settings.rate_sms_per_minute, "email": settings.rate_email_per_minute,
-                                    "zalo": settings.rate_zalo_per_minute})
+        self.limiter = SharedRateLimiter(db, {"sms": settings.rate_sms_per_minute,
+                                              "email": settings.rate_email_per_minute,
+                                              "zalo": settings.rate_zalo_per_minute})
         self.owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
 
@@ -402,15 +381,18 @@ class DeliveryWorker:
                     await self.db[MESSAGES].update_one({"_id": message["_id"], "status": message["status"]},
                                                        {"$set": {"next_attempt_at": quiet_until, "deferred": "quiet_hours"}})
                     continue
-            if not self.limiter.take(message["channel"]):
-                await self.db[MESSAGES].update_one({"_id": message["_id"], "status": message["status"]},
-                                                   {"$set": {"next_attempt_at": now + timedelta(seconds=1),
-                                                             "deferred": "rate_limit"}})
-                continue
             claimed = await self._claim(MESSAGES, {"_id": message["_id"], "status": message["status"]},
                                         extra_set={"status": Status.SENDING.value, "awaiting_callback": False,
                                                    "last_attempt_at": now}, inc={"attempts": 1})
             if claimed is None:
+                continue
+            # The slot is taken only by the replica that holds the message (no slot spent on a race).
+            if not await self.limiter.take(message["channel"], now):
+                await self.db[MESSAGES].update_one({"_id": message["_id"], "lease_owner": self.owner}, {
+                    "$set": {"status": message["status"], "lease_until": None, "deferred": "rate_limit",
+                             "next_attempt_at": self.limiter.next_window(now),
+                             "last_attempt_at": message.get("last_attempt_at")},
+                    "$inc": {"attempts": -1}})
                 continue
             await self._send(claimed, config)
             return True
