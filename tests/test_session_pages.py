@@ -10,8 +10,11 @@ import asyncio
 import re
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 from playwright.async_api import expect
+
+from motcua_runtime.auth import TOKEN_COOKIE, Role
 
 from tests.helpers import as_json
 from tests.pages_support import chromium, screenshot, vietnamese_page
@@ -218,3 +221,66 @@ async def test_the_session_pages_in_english(browser, intake, http, commune, offi
         await expect(page.locator(".schedule")).to_contain_text("The last Sunday of the month, 07:30–11:00")
         await expect(page.locator("#nav-sessions")).to_have_attribute("aria-current", "page")
         await expect(page.locator("#session-form")).to_contain_text("Schedule the session")
+
+
+async def test_a_leader_schedules_a_monthly_session_an_overseer_only_reads_another_origin_is_refused(
+        browser, intake, http, accounts, commune):
+    leader_token = await accounts.token(Role.COMMUNE_LEADER, commune)
+    async with vietnamese_page(browser, intake, leader_token) as page:
+        await page.goto(f"/quay/{commune}/phien-ngoai-gio")
+        await expect(page.locator("#tuan-field")).to_be_hidden()  # weeks of the month: monthly only
+        await page.fill("#tieu-de", "Chủ nhật thân thiện")
+        await page.select_option("#lap-lai", "monthly")
+        await page.select_option("#thu", "6")
+        await page.fill("#bat-dau", "07:30")
+        await page.fill("#ket-thuc", "11:00")
+        await page.click("#session-submit")
+        await expect(page.locator("#session-errors")).to_contain_text(
+            "Phiên hằng tháng: vui lòng chọn ít nhất một tuần trong tháng.")
+        await page.check("#tuan-field input[value='2']")
+        await page.check("#tuan-field input[value='-1']")
+        await page.click("#session-submit")
+        await expect(page.locator(".schedule")).to_contain_text(
+            "Chủ nhật thứ hai của tháng; Chủ nhật cuối cùng của tháng, 07:30–11:00")
+        await expect(page.locator(".capacity")).to_have_text("không giới hạn")
+    sessions = as_json(await http.get(f"{intake}/v1/communes/{commune}/sessions"))
+    assert [(r["kind"], r["weekday"], r["nth"]) for r in sessions[0]["rules"]] == [("monthly", 6, 2),
+                                                                                   ("monthly", 6, -1)]
+    session_id, day = sessions[0]["session_id"], sessions[0]["next_occurrences"][0]
+
+    overseer_token = await accounts.token(Role.DISTRICT_OVERSEER, "*")
+    async with vietnamese_page(browser, intake, overseer_token) as page:
+        await page.goto(f"/quay/{commune}/phien-ngoai-gio")
+        await expect(page.locator(".session-title")).to_have_text("Chủ nhật thân thiện")
+        await expect(page.locator("#session-form")).to_have_count(0)
+        await page.click("a.date-link >> nth=0")
+        await expect(page.locator("#read-only")).to_contain_text("chỉ được xem")
+        await expect(page.locator("#book-form")).to_have_count(0)
+
+    # The sign-in cookie posted by a page of another origin is refused; from this origin it books.
+    form = {"thao_tac": "dang_ky", "ho_ten": "Vũ Văn Giang", "dien_thoai": "0911222333", "dong_y_sms": "1"}
+    url = f"{intake}/quay/{commune}/phien-ngoai-gio/{session_id}?ngay={day}"
+    async with httpx.AsyncClient(timeout=15, cookies={TOKEN_COOKIE: await accounts.token(Role.COUNTER_OFFICER,
+                                                                                          commune)}) as browser_like:
+        refused = await browser_like.post(url, data=form, headers={"Origin": "http://elsewhere.example"})
+        assert refused.status_code == 403, refused.text
+        assert as_json(await http.get(f"{intake}/v1/communes/{commune}/sessions/{session_id}/bookings",
+                                      params={"day": day})) == []
+        accepted = await browser_like.post(url, data=form, headers={"Origin": intake})
+        assert accepted.status_code == 303, accepted.text
+        assert "xong=moi" in accepted.headers["location"]
+
+        # A new-session form sent twice (a resend after a lost answer) makes one session.
+        page_html = (await browser_like.get(f"{intake}/quay/{commune}/phien-ngoai-gio")).text
+        key = re.search(r'name="khoa" value="([0-9a-f]{32})"', page_html).group(1)
+        new_session = {"khoa": key, "tieu_de": "60 phút vì dân", "lap_lai": "weekly", "thu": "0",
+                       "bat_dau": "17:00", "ket_thuc": "18:00", "so_luot": "30"}
+        for _ in range(2):
+            sent = await browser_like.post(f"{intake}/quay/{commune}/phien-ngoai-gio", data=new_session,
+                                           headers={"Origin": intake})
+            assert sent.status_code == 303, sent.text
+    titles = sorted(x["title"] for x in as_json(await http.get(f"{intake}/v1/communes/{commune}/sessions")))
+    assert titles == ["60 phút vì dân", "Chủ nhật thân thiện"]
+    booked = as_json(await http.get(f"{intake}/v1/communes/{commune}/sessions/{session_id}/bookings",
+                                    params={"day": day}))
+    assert [(b["full_name"], b["phone_masked"]) for b in booked] == [("Vũ Văn Giang", "*******333")]

@@ -168,6 +168,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "session_not_found_title": "Không tìm thấy phiên làm việc",
         "session_not_found": "Không tìm thấy phiên làm việc này của xã/phường {commune}.",
         "form_too_large": "Nội dung gửi lên quá lớn.",
+        "err_day": "Chưa chọn ngày của phiên (địa chỉ trang thiếu ngày dạng năm-tháng-ngày).",
     },
     "en": {
         "nav": "Out-of-hours sessions",
@@ -274,6 +275,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "session_not_found_title": "Session not found",
         "session_not_found": "No such session in commune {commune}.",
         "form_too_large": "The form sent is too large.",
+        "err_day": "No session date chosen (the page address lacks a year-month-day date).",
     },
 }
 
@@ -525,8 +527,10 @@ def router(
             return await day_page(request, commune_code, session_id, error=s["form_too_large"], status_code=413)
         session = await _session_or_none(commune_code, session_id)
         day = _parse_day(request.query_params.get("ngay", ""))
-        if session is None or day is None:
+        if session is None:
             return await day_page(request, commune_code, session_id, status_code=404)
+        if day is None:  # the forms always post to "?ngay=<their date>"
+            return await day_page(request, commune_code, session_id, error=s["err_day"], status_code=422)
         here = f"/quay/{commune_code}/phien-ngoai-gio/{session.id}"
         correlation_id = getattr(request.state, "correlation_id", None)
 
@@ -543,8 +547,8 @@ def router(
             except SessionError as error:
                 return await day_page(request, commune_code, session_id,
                                       error=message_of(_session_error(error), lang), status_code=409)
-            return RedirectResponse(f"{here}?{urlencode({'ngay': day.isoformat(), 'xong': 'huy', 'ma': cancelled.code})}",
-                                    status_code=303)
+            done = urlencode({"ngay": day.isoformat(), "xong": "huy", "ma": cancelled.code})
+            return RedirectResponse(f"{here}?{done}", status_code=303)
 
         errors: dict[str, str] = {}
         full_name, phone = first(form, "ho_ten"), normalize_phone(first(form, "dien_thoai"))
