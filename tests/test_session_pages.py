@@ -284,3 +284,35 @@ async def test_a_leader_schedules_a_monthly_session_an_overseer_only_reads_anoth
     booked = as_json(await http.get(f"{intake}/v1/communes/{commune}/sessions/{session_id}/bookings",
                                     params={"day": day}))
     assert [(b["full_name"], b["phone_masked"]) for b in booked] == [("Vũ Văn Giang", "*******333")]
+
+
+def test_the_new_session_form_refuses_each_mistake_in_vietnamese():
+    from uuid import uuid4
+
+    from motcua_intake.entrypoints.session_pages import TEXTS, normalize_phone, schedule_en, session_from_form
+
+    s = TEXTS["vi"]
+    good = {"tieu_de": ["Chủ nhật thân thiện"], "lap_lai": ["monthly"], "thu": ["6"], "tuan": ["-1", "2"],
+            "bat_dau": ["07:30"], "ket_thuc": ["11:00"], "so_luot": ["40"], "tu_ngay": ["2024-06-30"],
+            "den_ngay": ["2024-12-31"]}
+    session, errors = session_from_form("26041", good, s, uuid4())
+    assert errors == {}
+    assert session.schedule_vi() == "Chủ nhật thứ hai của tháng; Chủ nhật cuối cùng của tháng, 07:30–11:00"
+    assert schedule_en(session) == "The second Sunday of the month; the last Sunday of the month, 07:30–11:00"
+    assert (session.capacity, session.valid_from.isoformat()) == (40, "2024-06-30")
+
+    for change, field, message in [
+        ({"tieu_de": ["  "]}, "tieu_de", "Vui lòng nhập tên phiên làm việc."),
+        ({"thu": ["7"]}, "thu", "Vui lòng chọn ngày trong tuần."),
+        ({"tuan": []}, "tuan", "Phiên hằng tháng: vui lòng chọn ít nhất một tuần trong tháng."),
+        ({"bat_dau": ["25:00"]}, "bat_dau", "Giờ bắt đầu chưa đúng (dạng giờ:phút, ví dụ 17:00)."),
+        ({"so_luot": ["0"]}, "so_luot", "Số lượt tối đa phải là số nguyên từ 1 đến 100000 (hoặc để trống)."),
+        ({"so_luot": ["1e3"]}, "so_luot", "Số lượt tối đa phải là số nguyên từ 1 đến 100000 (hoặc để trống)."),
+        ({"den_ngay": ["2024-06-01"]}, "den_ngay", "Ngày kết thúc áp dụng phải sau ngày bắt đầu áp dụng."),
+        ({"tu_ngay": ["30/06/2024"]}, "tu_ngay", "Ngày bắt đầu áp dụng chưa đúng."),
+    ]:
+        session, errors = session_from_form("26041", good | change, s, uuid4())
+        assert session is None and errors == {field: message}, (change, errors)
+
+    assert [normalize_phone(p) for p in ("0987 123 456", "0987.123.456", "+84 987-123-456", "(0987)123456")] == [
+        "0987123456"] * 4

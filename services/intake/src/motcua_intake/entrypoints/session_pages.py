@@ -225,7 +225,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "err_announcement": "The announcement is 4000 characters at most.",
         "day_title": "{title} — {day}",
         "back_to_list": "All out-of-hours sessions",
-        "booked_label": "Booked",
+        "booked_label": "So far",
         "remaining": "{n} slot(s) left.",
         "full_note": "This session is fully booked.",
         "not_an_occurrence": "“{title}” does not meet on {day}. Please choose a date below.",
