@@ -66,6 +66,8 @@ async def test_a_session_scheduled_booked_full_and_cancelled_on_its_pages(browse
                                                                         officer_token):
     weekday = (datetime.now(VIETNAM).date() + timedelta(days=2)).weekday()
     async with vietnamese_page(browser, intake, officer_token) as page:
+        script_errors: list = []
+        page.on("pageerror", lambda error: script_errors.append(error))
         await page.goto(f"/quay/{commune}/")
         await page.click("#nav-sessions")
         await expect(page.locator("h1")).to_have_text("Phiên làm việc ngoài giờ hành chính")
@@ -189,6 +191,7 @@ async def test_a_session_scheduled_booked_full_and_cancelled_on_its_pages(browse
 
         await page.click("#back-to-list")
         await expect(page.locator("a.date-link").first).to_contain_text("3/3 lượt")
+        assert script_errors == []
 
     stored = as_json(await http.get(f"{intake}/v1/communes/{commune}/sessions/{session_id}/bookings",
                                     params={"day": next_day, "include_cancelled": "true"}))
