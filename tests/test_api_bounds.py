@@ -78,3 +78,18 @@ async def test_lists_sent_to_the_apis_are_bounded(services, http, admin, commune
     subscription = {"subscriber": "thu-gioi-han", "callback_url": "http://127.0.0.1:9/hook",
                     "fields": [f"f{n}" for n in range(51)]}
     assert "fields: quá nhiều mục" in problem(await admin.post(f"{hooks}/v1/subscriptions", json=subscription))
+
+
+async def test_listing_dossiers_from_the_first_to_the_last_day_of_the_calendar_lists_them_all(services, http,
+                                                                                            commune):
+    """received_from=0001-01-01 or received_to=9999-12-31 overflowed the time arithmetic (a 422
+    saying a number was too large to store); the widest range means every dossier."""
+    intake = services["intake"].base_url
+    dossier = as_json(await http.post(f"{intake}/v1/communes/{commune}/dossiers", json={
+        "procedure_code": "CT-BANSAO", "applicant": {"full_name": "Phạm Văn Lịch"}}))
+    for params in ({"received_from": "0001-01-01", "received_to": "9999-12-31"}, {"received_from": "0001-01-01"},
+                   {"received_to": "9999-12-31"}):
+        page = as_json(await http.get(f"{intake}/v1/communes/{commune}/dossiers", params=params))
+        assert [d["dossier_code"] for d in page["items"]] == [dossier["dossier_code"]], params
+    assert as_json(await http.get(f"{intake}/v1/communes/{commune}/dossiers",
+                                  params={"received_to": "1999-12-31"}))["items"] == []
