@@ -52,7 +52,9 @@ RESTRICTED_READS = {"/v1/users", "/v1/users/{username}", "/v1/figures",
                     # the personal-data access log of every commune (district), retention runs
                     "/v1/personal-data-access", "/v1/retention/runs"}
 #: Internal endpoints for other services' accounts (role ``service``): no person gets through.
-SERVICE_ONLY = {("GET", "/v1/internal/dossiers/{dossier_id}/contact")}
+SERVICE_ONLY = {("GET", "/v1/internal/dossiers/{dossier_id}/contact"),
+                ("GET", "/v1/internal/bookings/{booking_id}/contact"),
+                ("GET", "/v1/internal/ballots/{ballot_id}/link")}
 #: Commune reads for the commune leader only (and the overseer), not the counter officer.
 LEADER_READS = {("GET", "/v1/communes/{commune_code}/personal-data-access")}
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo import AsyncMongoClient
 
+from motcua_notify.adapters.contacts import BallotLink
 from motcua_notify.adapters.storage import INTENTS, MESSAGES, SETTINGS, ensure_indexes
 from motcua_notify.domain.delivery import AttemptResult, Outcome
 from motcua_notify.domain.rules import Contact
@@ -29,10 +30,14 @@ class Directory:
         self.contact_ = Contact(**{"applicant_name": "Đỗ Thị Lan", "phone": "0987123456", "email": "lan@example.vn",
                                    "consent_letters": True, "consent_sms": True, **kw})
         self.calls = 0
+        self.ballots: dict[str, BallotLink] = {}
 
     async def contact(self, dossier_id, purpose):
         self.calls += 1
         return self.contact_
+
+    async def ballot_link(self, ballot_id):
+        return self.ballots.get(ballot_id)
 
 
 class Recorder:
@@ -194,3 +199,26 @@ async def test_an_opt_out_after_the_message_was_made_stops_it(db):
     await worker(client, database, recorder, now, directory=Directory(opted_out=True)).run_once()
     stopped = await database[MESSAGES].find_one({"_id": pending["_id"]})
     assert recorder.sent == [] and (stopped["status"], stopped["last_detail"]) == ("permanent-failure", "opted_out")
+
+
+async def test_an_invitation_to_rate_goes_only_to_a_ballot_still_open(db):
+    # The citizen may answer at the counter's tablet before notify gets to the invitation.
+    client, database = db
+    await database[SETTINGS].insert_one({"_id": "26041", "channels": {"quiet_hours": {"start": "00:00", "end": "00:00"}}})
+    directory, recorder, now = Directory(email=None), Recorder(), [NOON]
+    open_ballot, answered = str(uuid.uuid4()), str(uuid.uuid4())
+    directory.ballots = {
+        open_ballot: BallotLink("https://motcua.example/p/k7m2q9x4tw", "open", NOON + timedelta(days=30)),
+        answered: BallotLink("https://motcua.example/p/a2b3c4d5e6", "submitted", NOON + timedelta(days=30))}
+    for ballot in (open_ballot, answered):
+        await database[INTENTS].insert_one({
+            "_id": f"{ballot}:ballot", "commune_code": "26041", "dossier_id": str(uuid.uuid4()),
+            "dossier_code": "26041-261123-0009", "purpose": "ballot", "reason": "ballot_opened", "letter_type": None,
+            "rule": "ballot_invitation", "details": {"ballot_id": ballot, "ballot_expires_at": NOON},
+            "status": "pending", "attempts": 0, "next_attempt_at": NOON - timedelta(minutes=1), "created_at": NOON,
+            "caused_by_event_id": str(uuid.uuid4())})
+    await worker(client, database, recorder, now, directory=directory).run_once()
+    [sent] = recorder.sent
+    assert "https://motcua.example/p/k7m2q9x4tw" in sent.body and "26041-261123-0009" in sent.body
+    skipped = await database[INTENTS].find_one({"_id": f"{answered}:ballot"})
+    assert (skipped["status"], skipped["skip_reason"]) == ("skipped", "ballot_closed")

@@ -105,7 +105,7 @@ async def notify_stays_quiet(services, admin, commune: str) -> None:
     letters, and notify's live answers to them (its own LetterIssued, arriving whenever notify gets
     to them) would change the letter figures under the test's feet."""
     rules = ("receipt", "result_ready", "session_reminder", "apology", "congratulation", "condolence",
-             "thanks_ballot", "thanks_feedback")
+             "thanks_ballot", "thanks_feedback", "ballot_invitation")
     response = await admin.put(f"{services['notify'].base_url}/v1/communes/{commune}/notify-settings/rules",
                                json={"rules": {rule: False for rule in rules}})
     assert response.status_code == 200, response.text

@@ -42,6 +42,7 @@ EXTRA_ENV = {
     "intake": [("INTAKE_DATA_KEY_MASTER", "intake-data-key-master", None)],
     "notify": [
         ("NOTIFY_INTAKE_URL", None, f"http://motcua-intake.{NAMESPACE}.svc:{PORT}"),
+        ("NOTIFY_SURVEY_URL", None, f"http://motcua-survey.{NAMESPACE}.svc:{PORT}"),
         ("NOTIFY_IDENTITY_URL", None, f"http://motcua-identity.{NAMESPACE}.svc:{PORT}"),
         ("NOTIFY_SERVICE_CLIENT_ID", None, "notify"),
         ("NOTIFY_SERVICE_CLIENT_SECRET", "notify-service-client-secret", None),

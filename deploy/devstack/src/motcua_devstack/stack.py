@@ -366,6 +366,8 @@ class Stack:
                "NOTIFY_IDENTITY_URL": f"http://{LOOPBACK}:{ports['identity']}"}
         if "intake" in ports:
             env["NOTIFY_INTAKE_URL"] = f"http://{LOOPBACK}:{ports['intake']}"
+        if "survey" in ports:
+            env["NOTIFY_SURVEY_URL"] = f"http://{LOOPBACK}:{ports['survey']}"
         return env
 
     # ---------------------------------------------------------------------- stop

@@ -16,6 +16,8 @@ class NotifySettings(ServiceSettings):
 
     # The citizen's contact comes from intake (service account at the identity service).
     intake_url: str = ""
+    #: Survey, for a ballot's one-time link (the invitation to rate the service).
+    survey_url: str = ""
     identity_url: str = ""
     service_client_id: str = ""
     service_client_secret: str = ""

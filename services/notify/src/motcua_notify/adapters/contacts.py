@@ -9,6 +9,8 @@ to its personal-data audit log. Unit tests pass a fake with the same shape.
 
 import asyncio
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import httpx
@@ -17,6 +19,13 @@ import structlog
 from motcua_notify.domain.rules import Contact
 
 log = structlog.get_logger("motcua.notify.contacts")
+
+
+@dataclass(frozen=True)
+class BallotLink:
+    url: str
+    status: str  # open, submitted, expired
+    expires_at: datetime
 
 
 class ContactUnavailable(Exception):
@@ -30,15 +39,19 @@ class ContactDirectory(Protocol):
     async def booking_contact(self, booking_id: str, purpose: str) -> Contact | None:
         """The contact of a session booking (``cancelled`` set when it was), ``None`` if unknown."""
 
+    async def ballot_link(self, ballot_id: str) -> BallotLink | None:
+        """A ballot's one-time link and status, asked of survey; ``None`` if unknown."""
+
 
 class HttpContactDirectory:
     #: Renew the token this long before it expires.
     RENEW_BEFORE_SECONDS = 60
 
     def __init__(self, *, identity_url: str, intake_url: str, client_id: str, client_secret: str,
-                 client: httpx.AsyncClient | None = None) -> None:
+                 client: httpx.AsyncClient | None = None, survey_url: str = "") -> None:
         self._identity = identity_url.rstrip("/")
         self._intake = intake_url.rstrip("/")
+        self._survey = survey_url.rstrip("/")
         self._client_id, self._secret = client_id, client_secret
         self._http = client or httpx.AsyncClient(timeout=10)
         self._token: str | None = None
@@ -65,25 +78,25 @@ class HttpContactDirectory:
                 self._expires = time.monotonic() + float(body.get("expires_in", 300))
             return self._token
 
-    async def _get(self, path: str, purpose: str) -> dict | None:
+    async def _get(self, path: str, purpose: str | None, base: str | None = None, name: str = "intake") -> dict | None:
         if not self.configured:
             raise ContactUnavailable("NOTIFY_INTAKE_URL / NOTIFY_IDENTITY_URL / service client not configured")
-        url = f"{self._intake}{path}"
+        url = f"{base or self._intake}{path}"
         for renew in (False, True):
             token = await self._bearer(renew)
             try:
-                response = await self._http.get(url, params={"purpose": purpose},
+                response = await self._http.get(url, params={"purpose": purpose} if purpose else None,
                                                 headers={"Authorization": f"Bearer {token}"})
             except httpx.HTTPError as error:
-                raise ContactUnavailable(f"intake: {type(error).__name__}") from error
+                raise ContactUnavailable(f"{name}: {type(error).__name__}") from error
             if response.status_code == 401 and not renew:
                 continue  # token revoked or keys rotated: sign in again once
             if response.status_code == 404:
                 return None
             if response.status_code != 200:
-                raise ContactUnavailable(f"intake answered {response.status_code}")
+                raise ContactUnavailable(f"{name} answered {response.status_code}")
             return response.json()
-        raise ContactUnavailable("intake refused the service token")
+        raise ContactUnavailable(f"{name} refused the service token")
 
     async def contact(self, dossier_id: str, purpose: str) -> Contact | None:
         body = await self._get(f"/v1/internal/dossiers/{dossier_id}/contact", purpose)
@@ -100,6 +113,15 @@ class HttpContactDirectory:
             return None
         return Contact(applicant_name=body.get("applicant_name") or "", phone=body.get("phone"),
                        consent_sms=bool(body.get("consent_sms")), cancelled=bool(body.get("cancelled")))
+
+    async def ballot_link(self, ballot_id: str) -> BallotLink | None:
+        if not self._survey:
+            raise ContactUnavailable("NOTIFY_SURVEY_URL not configured")
+        body = await self._get(f"/v1/internal/ballots/{ballot_id}/link", None, self._survey, "survey")
+        if body is None:
+            return None
+        return BallotLink(url=body["url"], status=body["status"],
+                          expires_at=datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00")))
 
     async def close(self) -> None:
         await self._http.aclose()

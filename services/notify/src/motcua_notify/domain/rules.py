@@ -16,7 +16,9 @@ commune turned the rule off, no consent recorded at intake) is decided here.
   death — decided by the event's ``life_event``, never by a procedure code — once per
   dossier, prepared when the result is ready so it is handed over with the certificate
   (or when the result is returned, whichever notify sees first);
-- thanks after a satisfaction ballot of a dossier, or after a feedback item was answered.
+- thanks after a satisfaction ballot of a dossier, or after a feedback item was answered;
+- an invitation to rate the service (the ballot's one-time link) when survey opens a ballot
+  for a returned dossier — once per ballot, and not once it is answered or expired.
 
 Consent: letters beyond the procedure (congratulation, condolence, thanks) need the
 citizen's ``consent_letters``; SMS needs ``consent_sms``. The apology letter is part of the
@@ -44,6 +46,7 @@ class Purpose(StrEnum):
     CONGRATULATION = "congratulation"
     CONDOLENCE = "condolence"
     THANKS = "thanks"
+    BALLOT = "ballot"
 
 
 LETTERS = {Purpose.APOLOGY: LetterType.APOLOGY, Purpose.CONGRATULATION: LetterType.CONGRATULATION,
@@ -64,6 +67,7 @@ class RuleName(StrEnum):
     CONDOLENCE = "condolence"
     THANKS_BALLOT = "thanks_ballot"
     THANKS_FEEDBACK = "thanks_feedback"
+    BALLOT_INVITATION = "ballot_invitation"
 
 
 RULE_VI = {
@@ -75,6 +79,7 @@ RULE_VI = {
     RuleName.CONDOLENCE: "Thư chia buồn (khai tử)",
     RuleName.THANKS_BALLOT: "Thư cảm ơn sau phiếu đánh giá",
     RuleName.THANKS_FEEDBACK: "Thư cảm ơn sau khi trả lời phản ánh, kiến nghị",
+    RuleName.BALLOT_INVITATION: "Tin nhắn mời đánh giá sự hài lòng (đường dẫn phiếu)",
 }
 RULE_EN = {
     RuleName.RECEIPT: "Receipt message",
@@ -85,6 +90,7 @@ RULE_EN = {
     RuleName.CONDOLENCE: "Condolence letter (death)",
     RuleName.THANKS_BALLOT: "Thanks after a satisfaction ballot",
     RuleName.THANKS_FEEDBACK: "Thanks after a feedback item was answered",
+    RuleName.BALLOT_INVITATION: "Invitation to rate the service (the ballot's link)",
 }
 
 
@@ -239,6 +245,12 @@ def on_survey_submitted(event_id: str, dossier_id: str | None, anonymous: bool) 
     return [Intent(f"{dossier_id}:thanks_ballot", Purpose.THANKS, RuleName.THANKS_BALLOT, "ballot")]
 
 
+def on_ballot_opened(ballot_id: str, expires_at: datetime) -> list[Intent]:
+    """One invitation per ballot (its key is the ballot's)."""
+    return [Intent(f"{ballot_id}:ballot", Purpose.BALLOT, RuleName.BALLOT_INVITATION, "ballot_opened",
+                   details={"ballot_id": ballot_id, "ballot_expires_at": expires_at})]
+
+
 def on_feedback_answered(event_id: str, feedback_code: str) -> list[Intent]:
     return [Intent(f"{event_id}:thanks_feedback", Purpose.THANKS, RuleName.THANKS_FEEDBACK, "feedback",
                    details={"feedback_code": feedback_code})]
@@ -284,7 +296,8 @@ def channels_for(purpose: Purpose, contact: Contact | None, zalo_enabled: bool =
         return ChannelPlan(purpose is Purpose.APOLOGY, (), None if purpose is Purpose.APOLOGY else "opted_out")
     messages = []
     if contact.phone and contact.consent_sms and purpose in (Purpose.RECEIPT, Purpose.RESULT_READY,
-                                                            Purpose.SESSION_REMINDER, Purpose.APOLOGY):
+                                                            Purpose.SESSION_REMINDER, Purpose.APOLOGY,
+                                                            Purpose.BALLOT):
         messages.append("sms")
         if zalo_enabled:
             messages.append("zalo")

@@ -55,6 +55,10 @@ EXTRA = {
     },
     Purpose.RECEIPT: {},
     Purpose.RESULT_READY: {},
+    Purpose.BALLOT: {
+        "ballot_url": ("Đường dẫn phiếu đánh giá (dùng một lần)", "The ballot's one-time link"),
+        "ballot_expiry_date": ("Hạn gửi phiếu (dd/mm/yyyy)", "Last day to answer"),
+    },
 }
 
 
@@ -203,6 +207,8 @@ def values_for(purpose: Purpose, letterhead: Letterhead, facts: LetterFacts) -> 
         "session_title": str(d.get("session_title") or ""),
         "session_time": str(d.get("session_time") or ""),
         "booking_code": str(d.get("booking_code") or ""),
+        "ballot_url": str(d.get("ballot_url") or ""),
+        "ballot_expiry_date": local_date(_as_datetime(d.get("ballot_expires_at"))),
     }
     values.update({k: extra[k] for k in EXTRA[purpose]})
     return values
@@ -228,7 +234,8 @@ def sample_values(purpose: Purpose) -> dict[str, str]:
                  "appointment_at": datetime(2026, 12, 2, 9, tzinfo=VIETNAM),
                  "life_event": "marriage", "feedback_code": "PA-2611-0003", "session_date": "2026-11-29",
                  "session_title": "Chủ nhật thân thiện", "session_time": "07:30–11:00",
-                 "booking_code": "DK-261129-4B5C6D"},
+                 "booking_code": "DK-261129-4B5C6D", "ballot_url": "https://motcua.example/p/k7m2q9x4tw",
+                 "ballot_expires_at": datetime(2026, 12, 26, 10, tzinfo=VIETNAM)},
     )
     head = Letterhead(agency="ỦY BAN NHÂN DÂN XÃ HÒA PHÚ", commune_name="xã Hòa Phú", place_name="Hòa Phú",
                       signer_name="Trần Văn Bình", signer_title="CHỦ TỊCH", lookup_url="https://motcua.example/tra-cuu")
@@ -332,6 +339,19 @@ _DEFAULTS_VI: dict[Purpose, Wording] = {
              "{% if booking_code %} (mã {{ booking_code }}){% endif %}"
              "{% if dossier_code %} (hồ sơ {{ dossier_code }}){% endif %}."),
     ),
+    Purpose.BALLOT: Wording(
+        title="{{ commune_name }} mời Ông/Bà đánh giá mức độ hài lòng",
+        body=(
+            "Kính gửi Ông/Bà {{ applicant_name }},\n\n"
+            "Cảm ơn Ông/Bà đã sử dụng dịch vụ của {{ unit_name }} {{ commune_name }}"
+            "{% if dossier_code %} (hồ sơ {{ dossier_code }}){% endif %}. "
+            "Để chúng tôi phục vụ ngày càng tốt hơn, kính mời Ông/Bà dành một phút đánh giá mức độ hài lòng "
+            "tại {{ ballot_url }}{% if ballot_expiry_date %} (trước ngày {{ ballot_expiry_date }}){% endif %}. "
+            "Phiếu đánh giá chỉ dùng một lần.\n\nTrân trọng."
+        ),
+        sms=("{{ commune_name }} kính mời Ông/Bà đánh giá mức độ hài lòng về hồ sơ {{ dossier_code }}: "
+             "{{ ballot_url }}"),
+    ),
 }
 
 _DEFAULTS_EN: dict[Purpose, Wording] = {
@@ -393,6 +413,14 @@ _DEFAULTS_EN: dict[Purpose, Wording] = {
              "{% if booking_code %} (booking {{ booking_code }}){% endif %}"
              "{% if dossier_code %} (dossier {{ dossier_code }}){% endif %}."),
     ),
+    Purpose.BALLOT: Wording(
+        title="{{ commune_name }} invites you to rate our service",
+        body=("Dear {{ applicant_name }},\n\nThank you for using the {{ unit_name }} of {{ commune_name }}"
+              "{% if dossier_code %} (dossier {{ dossier_code }}){% endif %}. Please take a minute to tell us how "
+              "satisfied you are at {{ ballot_url }}{% if ballot_expiry_date %} (by {{ ballot_expiry_date }}){% endif %}. "
+              "The link works once."),
+        sms="{{ commune_name }}: please rate our service for dossier {{ dossier_code }}: {{ ballot_url }}",
+    ),
 }
 
 DEFAULTS: dict[str, dict[Purpose, Wording]] = {"vi": _DEFAULTS_VI, "en": _DEFAULTS_EN}
@@ -401,9 +429,11 @@ PURPOSE_VI = {
     Purpose.APOLOGY: "Thư xin lỗi và hẹn lại ngày trả kết quả", Purpose.CONGRATULATION: "Thư chúc mừng",
     Purpose.CONDOLENCE: "Thư chia buồn", Purpose.THANKS: "Thư cảm ơn", Purpose.RECEIPT: "Tin nhắn tiếp nhận hồ sơ",
     Purpose.RESULT_READY: "Tin nhắn báo có kết quả", Purpose.SESSION_REMINDER: "Nhắc lịch phiên ngoài giờ",
+    Purpose.BALLOT: "Tin nhắn mời đánh giá sự hài lòng",
 }
 PURPOSE_EN = {
     Purpose.APOLOGY: "Apology with a new date", Purpose.CONGRATULATION: "Congratulations",
     Purpose.CONDOLENCE: "Condolences", Purpose.THANKS: "Thanks", Purpose.RECEIPT: "Receipt message",
     Purpose.RESULT_READY: "Result-ready message", Purpose.SESSION_REMINDER: "Session reminder",
+    Purpose.BALLOT: "Invitation to rate the service",
 }

@@ -18,7 +18,7 @@ def create_app(settings: NotifySettings | None = None, directory: ContactDirecto
     """``directory``: where contacts come from (default: intake over HTTP with the service token)."""
     settings = settings or NotifySettings()
     contacts = directory or HttpContactDirectory(
-        identity_url=settings.identity_url, intake_url=settings.intake_url,
+        identity_url=settings.identity_url, intake_url=settings.intake_url, survey_url=settings.survey_url,
         client_id=settings.service_client_id, client_secret=settings.service_client_secret)
 
     def worker(infra: Infrastructure) -> DeliveryWorker:

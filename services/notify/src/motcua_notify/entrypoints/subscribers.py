@@ -3,6 +3,7 @@
 from faststream.nats import NatsBroker
 
 from motcua_contracts import (
+    BallotOpened,
     DossierReceived,
     DossierRescheduled,
     Envelope,
@@ -73,3 +74,9 @@ def register(broker: NatsBroker, settings: ServiceSettings, uow_factory: handler
                       version=1, description="A cancelled booking's reminder is not sent", **options)
     async def session_booking_cancelled(event: Envelope[SessionBookingCancelled]) -> None:
         await handlers.on_session_booking_cancelled(event, uow_factory())
+
+    @event_subscriber(broker, durable=handlers.CONSUMER_BALLOT, event_type="BallotOpened", version=1,
+                      description="Invitations to rate the service, with the ballot's one-time link", **options)
+    async def ballot_opened(event: Envelope[BallotOpened]) -> None:
+        if await handlers.on_ballot_opened(event, uow_factory()):
+            wake()

@@ -279,6 +279,14 @@ class DeliveryWorker:
         if plan.skipped:
             await self._finish_intent(intent, "skipped", plan.skipped, [], None)
             return
+        details = dict(intent.get("details") or {})
+        if purpose is Purpose.BALLOT:
+            # The one-time link is a secret: asked of survey now, never carried by an event.
+            link = await self.contacts.directory.ballot_link(details["ballot_id"])
+            if link is None or link.status != "open":
+                await self._finish_intent(intent, "skipped", "ballot_closed" if link else "unknown_ballot", [], None)
+                return
+            details.update(ballot_url=link.url, ballot_expires_at=link.expires_at)
         dossier = await self.db[DOSSIERS].find_one({"_id": intent.get("dossier_id")}) if intent.get("dossier_id") else None
         dossier = dossier or {}
         now = self.now()
@@ -287,7 +295,7 @@ class DeliveryWorker:
             dossier_code=intent.get("dossier_code") or "", procedure_name=dossier.get("procedure_name") or
             intent.get("procedure_code") or "", received_at=_aware(dossier.get("received_at")),
             appointment_at=_aware((intent.get("details") or {}).get("appointment_at") or dossier.get("appointment_at")),
-            today=now.astimezone(VIETNAM).date(), details=intent.get("details") or {})
+            today=now.astimezone(VIETNAM).date(), details=details)
         text = wording_rules.render(await wording_for(self.db, commune, purpose),
                                     wording_rules.values_for(purpose, config.letterhead, facts))
         letter = None

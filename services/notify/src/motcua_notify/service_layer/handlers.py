@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from motcua_contracts import (
+    BallotOpened,
     DossierReceived,
     DossierRescheduled,
     Envelope,
@@ -34,6 +35,7 @@ CONSUMER_READY = "notify-result-ready"
 CONSUMER_SURVEY = "notify-survey-submitted"
 CONSUMER_FEEDBACK = "notify-feedback-answered"
 CONSUMER_BOOKED = "notify-session-booked"
+CONSUMER_BALLOT = "notify-ballot-opened"
 CONSUMER_BOOKING_CANCELLED = "notify-session-booking-cancelled"
 
 
@@ -185,3 +187,11 @@ async def on_session_booking_cancelled(envelope: Envelope[SessionBookingCancelle
                                           datetime.now(UTC))
 
     return await apply_once(uow, CONSUMER_BOOKING_CANCELLED, str(envelope.event_id), effect)
+
+
+async def on_ballot_opened(envelope: Envelope[BallotOpened], uow: NotifyUnitOfWork) -> bool:
+    """The invitation to rate the service; its link is asked of survey when it goes out."""
+    data = envelope.data
+    intents = rules.on_ballot_opened(str(data.ballot_id), data.expires_at)
+    return await _record(uow, CONSUMER_BALLOT, envelope, intents, dossier_id=str(data.dossier_id),
+                         dossier_code=data.dossier_code, procedure_code=data.procedure_code)

@@ -21,6 +21,7 @@ from motcua_runtime.auth import (
     admin,
     citizen_or_commune,
     commune,
+    roles,
 )
 
 BALLOT_STAFF = COMMUNE_STAFF | {Role.SURVEY_TEAM_MEMBER}
@@ -34,6 +35,8 @@ PAGES = "/khao-sat/{commune_code}"
 
 ACCESS = AccessPolicy({
     ("GET", "/v1/questions"): SIGNED_IN,
+    # Another service (notify, client credentials): a ballot's one-time link, to invite the citizen.
+    ("GET", "/v1/internal/ballots/{ballot_id}/link"): roles(Role.SERVICE),
     # Ballots
     ("GET", C + "/ballots"): READ,
     ("POST", C + "/ballots/{ballot_id}/submission"): citizen_or_commune(write=True, roles=BALLOT_STAFF),

@@ -8,7 +8,7 @@ from motcua_runtime.service import Infrastructure, build_service_app
 from motcua_survey.adapters.repository import ensure_indexes
 from motcua_survey.adapters.unit_of_work import MongoSurveyUnitOfWork
 from motcua_survey.domain.questions import question_set
-from motcua_survey.entrypoints import http, pages, subscribers
+from motcua_survey.entrypoints import http, internal_http, pages, subscribers
 from motcua_survey.entrypoints.access import ACCESS
 from motcua_survey.service_layer.handlers import SurveyPolicy
 from motcua_survey.settings import SurveySettings
@@ -33,6 +33,7 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
         subscribers.register(infra.broker, settings, uow_factory)
         survey = http.Survey(uow_factory, lambda: infra.db, policy, settings.public_base_url)
         app.include_router(http.router(survey))
+        app.include_router(internal_http.router(lambda: infra.db, settings.public_base_url))  # for notify
         pages.install(app, survey, settings.utc_offset_hours)
 
     async def on_startup(infra: Infrastructure) -> None:
