@@ -263,3 +263,36 @@ async def test_pages_sign_in_at_a_district_provider_with_the_authorization_code_
     finally:
         replica.stop()
         server.shutdown()
+
+
+async def test_a_rotated_signing_key_keeps_tokens_of_the_previous_one_until_they_expire(stack, http):
+    """An identity replica rotated to a new key, with the old key as previous: its key set lists
+    both, tokens it signed before still open the API, new tokens carry the new key's kid."""
+    import asyncio
+
+    from tests.conftest import extra_service
+
+    old, new = SigningKey.generate(), SigningKey.generate()
+    replica = extra_service(stack, "identity")
+    try:
+        replica.start({"IDENTITY_SIGNING_KEY_PEM": old.pem().decode(), "IDENTITY_SEED_DEMO_USERS": "true"})
+        await asyncio.to_thread(replica.wait_ready, 60)
+        before = await sign_in(http, replica.base_url, "canbo.26041")
+        replica.stop()
+        replica.start({"IDENTITY_SIGNING_KEY_PEM": new.pem().decode(), "IDENTITY_SEED_DEMO_USERS": "true",
+                       "IDENTITY_PREVIOUS_SIGNING_KEYS_PEM": old.pem().decode()})
+        await asyncio.to_thread(replica.wait_ready, 60)
+        keys = (await http.get(f"{replica.base_url}/.well-known/jwks.json")).json()["keys"]
+        assert [k["kid"] for k in keys] == [new.kid, old.kid] and all("d" not in k for k in keys)
+        me = await http.get(f"{replica.base_url}/v1/me", headers={"Authorization": f"Bearer {before}"})
+        assert me.status_code == 200 and me.json()["subject"] == "canbo.26041"
+        after = await sign_in(http, replica.base_url, "canbo.26041")
+        assert jwt.get_unverified_header(after)["kid"] == new.kid
+        # The previous key removed (a working day later): its tokens are refused.
+        replica.stop()
+        replica.start({"IDENTITY_SIGNING_KEY_PEM": new.pem().decode(), "IDENTITY_SEED_DEMO_USERS": "true"})
+        await asyncio.to_thread(replica.wait_ready, 60)
+        refused = await http.get(f"{replica.base_url}/v1/me", headers={"Authorization": f"Bearer {before}"})
+        assert refused.status_code == 401
+    finally:
+        replica.stop()

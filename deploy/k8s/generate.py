@@ -36,6 +36,8 @@ SERVICES = {
 EXTRA_ENV = {
     "identity": [
         ("IDENTITY_SIGNING_KEY_PEM", "identity-signing-key-pem", None),
+        # Optional: the key being retired, accepted until its tokens expire (docs/runbook.md).
+        ("IDENTITY_PREVIOUS_SIGNING_KEYS_PEM", "identity-previous-signing-keys-pem?", None),
         ("IDENTITY_SERVICE_CLIENTS", "identity-service-clients", None),
         ("IDENTITY_COOKIE_SECURE", None, "true"),
     ],
@@ -60,7 +62,10 @@ def env_of(name: str) -> list[dict]:
     env = []
     for var, secret_key, value in EXTRA_ENV.get(name, []):
         if secret_key:
-            env.append({"name": var, "valueFrom": {"secretKeyRef": {"name": "motcua-secrets", "key": secret_key}}})
+            ref = {"name": "motcua-secrets", "key": secret_key.rstrip("?")}
+            if secret_key.endswith("?"):
+                ref["optional"] = True
+            env.append({"name": var, "valueFrom": {"secretKeyRef": ref}})
         else:
             env.append({"name": var, "value": value})
     return env

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 import pytest
 
 from motcua_runtime.auth import AuthConfig, Role, TokenVerifier
@@ -144,3 +145,24 @@ async def test_people_cannot_hold_the_service_role():
     with pytest.raises(InvalidUser):
         await handlers.create_user(FakeUsers(), username="mao.danh", display_name="x", password="mat-khau-dai",
                                    roles=["service"], communes=["*"])
+
+
+def test_after_a_rotation_tokens_of_the_previous_key_stay_valid_until_they_expire():
+    from motcua_identity.adapters.signing_key import previous_keys
+
+    old, new = SigningKey.generate(), SigningKey.generate()
+    old_token = old.sign({"sub": "canbo.26041"})
+    # The retired key given as its private PEM and as its public PEM: both work.
+    public_pem = old.public_key.public_bytes(serialization.Encoding.PEM,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    for retired in (old.pem().decode(), public_pem):
+        ring = new.with_previous(previous_keys(retired))
+        assert [k["kid"] for k in ring.jwks()["keys"]] == [new.kid, old.kid]  # current first
+        assert ring.key_for(old_token) == old.public_key
+        assert ring.key_for(new.sign({"sub": "x"})) == new.public_key
+        assert jwt.get_unverified_header(ring.sign({"sub": "y"}))["kid"] == new.kid  # signs with the new key only
+    # Once the previous key is removed, its tokens are refused.
+    with pytest.raises(jwt.InvalidKeyError):
+        new.key_for(old_token)
+    with pytest.raises(jwt.InvalidKeyError):
+        new.with_previous(previous_keys(old.pem().decode())).key_for(SigningKey.generate().sign({"sub": "z"}))

@@ -13,6 +13,9 @@ class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
     #: The RS256 private key (PEM). Empty: the key in ``signing_key_file``, generated there on first start.
     signing_key_pem: str = ""
+    #: Keys being retired (one or more PEM blocks, private or public): still published in the JWKS
+    #: and accepted, never used to sign. Keep one here for a token's lifetime after a rotation.
+    previous_signing_keys_pem: str = ""
     #: Where the generated key is kept (default ``<data_dir>/signing-key.pem``).
     signing_key_file: str = ""
     data_dir: str = ".data/identity"

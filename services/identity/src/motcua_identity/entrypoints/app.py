@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_identity.adapters.sign_in_limits import SignInLimiter, ensure_sign_in_indexes
-from motcua_identity.adapters.signing_key import load_signing_key
+from motcua_identity.adapters.signing_key import load_signing_key, previous_keys
 from motcua_identity.adapters.user_store import MongoUserStore
 from motcua_identity.entrypoints import http, oidc, pages
 from motcua_identity.entrypoints.access import ACCESS
@@ -20,7 +20,8 @@ log = structlog.get_logger("motcua.identity")
 
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
-    key = load_signing_key(settings.signing_key_pem, settings.signing_key_file, settings.data_dir)
+    key = load_signing_key(settings.signing_key_pem, settings.signing_key_file, settings.data_dir) \
+        .with_previous(previous_keys(settings.previous_signing_keys_pem))
     issuer = handlers.TokenIssuer(key=key, issuer=settings.auth_issuer, audience=settings.auth_audience,
                                   ttl=timedelta(seconds=settings.token_ttl_seconds))
 
