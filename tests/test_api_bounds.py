@@ -93,3 +93,28 @@ async def test_listing_dossiers_from_the_first_to_the_last_day_of_the_calendar_l
         assert [d["dossier_code"] for d in page["items"]] == [dossier["dossier_code"]], params
     assert as_json(await http.get(f"{intake}/v1/communes/{commune}/dossiers",
                                   params={"received_to": "1999-12-31"}))["items"] == []
+
+
+async def test_campaign_days_and_paper_answer_days_are_plausible(services, admin, accounts, commune):
+    """A campaign from 0001-01-01 to 9999-12-31 was accepted, and paper ballots answered on such
+    days too (their answers then carried year 1 or 9999 to every service reading them)."""
+    survey = services["survey"].base_url
+    today = datetime.now(UTC).astimezone(timezone(timedelta(hours=7))).date()
+    body = {"name": "Khảo sát thử giới hạn", "starts_on": "0001-01-01", "ends_on": "9999-12-31", "communes": [commune],
+            "target_sample": 50, "channel": "paper"}
+    assert problem(await admin.post(f"{survey}/v1/campaigns", json=body)) == (
+        "Đợt khảo sát không hợp lệ: ngày bắt đầu và kết thúc phải nằm trong khoảng 01/01/2000 – 31/12/2100.")
+    campaign = as_json(await admin.post(f"{survey}/v1/campaigns", json=body | {
+        "starts_on": (today - timedelta(days=10)).isoformat(), "ends_on": (today + timedelta(days=10)).isoformat()}))
+    async with await accounts.client(Role.SURVEY_TEAM_MEMBER, commune) as member:
+        url = f"{survey}/v1/communes/{commune}/paper-batches"
+        for day in ("9999-12-31", (today - timedelta(days=11)).isoformat(), (today + timedelta(days=1)).isoformat()):
+            batch = {"campaign_id": campaign["campaign_id"], "ballots": [
+                {"paper_number": "GH-1", "overall": 5, "answered_on": today.isoformat()},
+                {"paper_number": "GH-2", "overall": 4, "answered_on": day}]}
+            message = problem(await member.post(url, json=batch))
+            assert message.startswith("Ngày trả lời phiếu") and "nằm ngoài đợt khảo sát" in message, message
+        answers = as_json(await member.get(f"{survey}/v1/communes/{commune}/answers", params={"channel": "paper"}))
+        assert answers["items"] == []  # nothing of a refused batch
+        batch["ballots"][1]["answered_on"] = (today - timedelta(days=10)).isoformat()
+        assert as_json(await member.post(url, json=batch))["entered"] == 2

@@ -7,7 +7,17 @@ from uuid import uuid4
 import pytest
 
 from motcua_contracts import FeedbackKind, SurveyChannel
-from motcua_survey.domain.campaign import Campaign, CampaignKind, InvalidCampaign, Tally, compare, progress
+from motcua_survey.domain.campaign import (
+    AnsweredOutsideCampaign,
+    Campaign,
+    CampaignKind,
+    InvalidCampaign,
+    Tally,
+    check_answered_on,
+    check_new_dates,
+    compare,
+    progress,
+)
 from motcua_survey.domain.feedback import Feedback, FeedbackAlreadyAnswered, new_feedback_code
 from motcua_survey.domain.follow_up import FollowUpReason, follow_up_reason
 from motcua_survey.domain.model import TOKEN_ALPHABET, Ballot, InvalidRating, Rating, SurveyAnswer, new_token
@@ -96,6 +106,25 @@ def test_campaign_rules_progress_and_before_after():
     communes = Tally(answers=2723, satisfied=2658, factor_means={"officer": 4.6})
     change = compare(city, communes)
     assert change["satisfaction_rate_change_points"] == 6.28 and change["factor_mean_change"] == {"officer": 0.5}
+
+
+def test_campaign_days_are_plausible_and_paper_answers_fall_within_them():
+    """Fuzzing: a campaign from 0001-01-01 to 9999-12-31, and paper ballots answered on those
+    days, were accepted."""
+    for first, last in ((date(1, 1, 1), date(9999, 12, 31)), (date(1999, 12, 31), date(2000, 1, 5)),
+                        (date(2026, 1, 1), date(2030, 1, 1))):
+        with pytest.raises(InvalidCampaign):
+            check_new_dates(first, last)
+    check_new_dates(date(2026, 1, 5), date(2026, 12, 20))
+    kwargs = dict(name="Khảo sát", kind=CampaignKind.YEARLY, communes=("26041",), target_sample=600,
+                  channel=SurveyChannel.PAPER, question_set="sipas-2025.1", created_at=NOW, created_by="quantri")
+    campaign = Campaign(starts_on=date(2026, 4, 1), ends_on=date(2026, 5, 31), **kwargs)
+    check_answered_on(campaign, date(2026, 4, 1), today=date(2026, 6, 10))
+    check_answered_on(campaign, date(2026, 5, 31), today=date(2026, 6, 10))
+    for day, today in ((date(2026, 3, 31), date(2026, 6, 10)), (date(2026, 6, 1), date(2026, 6, 10)),
+                       (date(2026, 4, 20), date(2026, 4, 19)), (date(9999, 12, 31), date(2026, 6, 10))):
+        with pytest.raises(AnsweredOutsideCampaign):
+            check_answered_on(campaign, day, today=today)
 
 
 @pytest.mark.asyncio

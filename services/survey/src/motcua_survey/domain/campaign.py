@@ -28,6 +28,43 @@ class CampaignError(Exception):
 class InvalidCampaign(CampaignError):
     code = "invalid_campaign"
 
+    def __init__(self, message: str, message_vi: str | None = None) -> None:
+        super().__init__(message)
+        self.message_vi = message_vi
+
+
+class AnsweredOutsideCampaign(CampaignError):
+    """A paper ballot dated outside its campaign's days, or in the future."""
+
+    code = "answered_outside_campaign"
+
+    def __init__(self, day: date, first: date, last: date) -> None:
+        super().__init__(f"{day} is not between {first} and {last}")
+        self.day, self.first, self.last = day, first, last
+
+
+#: The days a new campaign may cover, and how long it may last: beyond them a date is a typing
+#: error (0001-01-01 to 9999-12-31 was accepted before).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+MAX_CAMPAIGN_DAYS = 3 * 366
+
+
+def check_new_dates(starts_on: date, ends_on: date) -> None:
+    """A new campaign's days (stored campaigns are not checked again when read)."""
+    if not (FIRST_DAY <= starts_on <= LAST_DAY and FIRST_DAY <= ends_on <= LAST_DAY):
+        raise InvalidCampaign(f"the days must fall between {FIRST_DAY} and {LAST_DAY}",
+                              f"ngày bắt đầu và kết thúc phải nằm trong khoảng {FIRST_DAY:%d/%m/%Y} – "
+                              f"{LAST_DAY:%d/%m/%Y}")
+    if (ends_on - starts_on).days > MAX_CAMPAIGN_DAYS:
+        raise InvalidCampaign("a campaign lasts at most three years", "một đợt khảo sát kéo dài tối đa ba năm")
+
+
+def check_answered_on(campaign: "Campaign", day: date, today: date) -> None:
+    """A paper ballot is answered during its campaign, and not after today."""
+    last = min(campaign.ends_on, today)
+    if not campaign.starts_on <= day <= last:
+        raise AnsweredOutsideCampaign(day, campaign.starts_on, last)
+
 
 @dataclass
 class Campaign:

@@ -18,6 +18,7 @@ from motcua_runtime.unit_of_work import retry_transient
 
 from motcua_survey.adapters import repository as queries
 from motcua_survey.domain.campaign import (
+    AnsweredOutsideCampaign,
     Campaign,
     CampaignKind,
     InvalidCampaign,
@@ -104,8 +105,14 @@ def translate(error: Exception) -> UserFacingError:
             return UserFacingError(422, "campaign_not_for_commune",
                                    "Đợt khảo sát này không bao gồm xã/phường này.",
                                    "This campaign does not cover this commune.")
+        case AnsweredOutsideCampaign(day=day, first=first, last=last):
+            return UserFacingError(422, error.code,
+                                   f"Ngày trả lời phiếu {day:%d/%m/%Y} nằm ngoài đợt khảo sát: phiếu giấy phải được "
+                                   f"trả lời từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}. Không lưu phiếu nào của lô.",
+                                   f"The answer day {day} is outside the campaign: paper ballots are answered from "
+                                   f"{first} to {last}. Nothing of the batch was stored.")
         case InvalidCampaign():
-            return UserFacingError(422, "invalid_campaign", f"Đợt khảo sát không hợp lệ: {error}.",
+            return UserFacingError(422, "invalid_campaign", f"Đợt khảo sát không hợp lệ: {error.message_vi or error}.",
                                    f"The campaign is not valid: {error}.")
         case FollowUpAlreadyResolved():
             return UserFacingError(409, error.code, "Việc này đã được xử lý xong trước đó.",
@@ -121,8 +128,8 @@ async def run(operation):
     try:
         return await retry_transient(operation)
     except (handlers.BallotNotFound, handlers.NotFound, AlreadySubmitted, BallotExpired, InvalidRating,
-            handlers.PaperNumbersTaken, handlers.CampaignMismatch, InvalidCampaign, FollowUpAlreadyResolved,
-            FeedbackAlreadyAnswered) as error:
+            handlers.PaperNumbersTaken, handlers.CampaignMismatch, InvalidCampaign, AnsweredOutsideCampaign,
+            FollowUpAlreadyResolved, FeedbackAlreadyAnswered) as error:
         raise translate(error) from None
 
 

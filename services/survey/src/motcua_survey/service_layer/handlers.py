@@ -35,7 +35,7 @@ from motcua_runtime.due_dates import WorkingCalendar
 from motcua_runtime.unit_of_work import UnitOfWork, apply_once
 from motcua_runtime.yearly_calendar import FIRST_YEAR, LAST_YEAR, default_year
 
-from motcua_survey.domain.campaign import Campaign, CampaignKind
+from motcua_survey.domain.campaign import Campaign, CampaignKind, check_answered_on, check_new_dates
 from motcua_survey.domain.feedback import Feedback, FeedbackAlreadyAnswered, SenderType, new_feedback_code
 from motcua_survey.domain.follow_up import FollowUp, follow_up_reason
 from motcua_survey.domain.model import AlreadySubmitted, Ballot, BallotError, Rating, SurveyAnswer
@@ -386,6 +386,8 @@ async def _enter_paper_batch(command: EnterPaperBatch, uow: SurveyUnitOfWork, no
                             question_set=campaign.question_set)
             answered_at = now
             if paper.answered_on is not None:
+                today = (now + timedelta(hours=policy.utc_offset_hours)).date()
+                check_answered_on(campaign, paper.answered_on, today)
                 answered_at = datetime.combine(paper.answered_on, datetime.min.time(), tzinfo=now.tzinfo) + \
                     timedelta(hours=12 - policy.utc_offset_hours)  # noon local time of that day
             answer = SurveyAnswer(id=uuid4(), commune_code=command.commune_code, channel=command.channel,
@@ -416,6 +418,7 @@ async def resolve_follow_up(commune_code: str, follow_up_id: UUID, resolution: s
 
 async def create_campaign(command: CreateCampaign, uow: SurveyUnitOfWork, now: datetime,
                           policy: SurveyPolicy) -> Campaign:
+    check_new_dates(command.starts_on, command.ends_on)
     campaign = Campaign(name=command.name, kind=command.kind, starts_on=command.starts_on, ends_on=command.ends_on,
                         communes=tuple(dict.fromkeys(command.communes)), target_sample=command.target_sample,
                         channel=command.channel, question_set=policy.question_set, created_at=now,
