@@ -103,7 +103,7 @@ class Row:
                 f"{percentile(self.latencies, 99) * 1000:>9.1f} {self.cpu / max(self.events, 1) * 1e6:>12.0f}")
 
 
-async def bench_raw(nats_url: str, count: int) -> Row:
+async def bench_raw(nats_url: str, count: int, backlog: bool = False) -> Row:
     commune = f"BR{uuid.uuid4().hex[:6]}"
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
@@ -113,8 +113,10 @@ async def bench_raw(nats_url: str, count: int) -> Row:
         filter_subject=event_subject_filter("DossierReceived", 1, commune)))
     sub = await js.pull_subscribe_bind(durable, stream=EVENTS.name)
     latencies: list[float] = []
+    if backlog:  # the consumer alone, draining what was published before it started
+        await publish(nats_url, commune, count)
     cpu_before = time.process_time()
-    publisher = asyncio.create_task(publish(nats_url, commune, count))
+    publisher = asyncio.create_task(asyncio.sleep(0) if backlog else publish(nats_url, commune, count))
     started = time.perf_counter()
     while len(latencies) < count:
         try:
@@ -130,12 +132,15 @@ async def bench_raw(nats_url: str, count: int) -> Row:
     cpu = time.process_time() - cpu_before
     await js.delete_consumer(EVENTS.name, durable)
     await nc.close()
-    return Row("1 raw", count, elapsed, latencies, cpu)
+    return Row("1 raw" + (" backlog" if backlog else ""), count, elapsed, latencies, cpu)
 
 
-async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: bool, workers: int = 1) -> Row:
-    """The project's consumer path, in this process (``workers`` handlers at once)."""
+async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: bool, workers: int = 1,
+                         profile: str | None = None, backlog: bool = False) -> Row:
+    """The project's consumer path, in this process (``workers`` handlers at once), with the
+    tracer provider a service installs (no exporter: spans are not recorded)."""
     from motcua_runtime.consumer import event_subscriber
+    from motcua_runtime.observability import configure_tracing
     from motcua_runtime.service import create_broker
     from motcua_runtime.settings import ServiceSettings
     from motcua_runtime.unit_of_work import MongoUnitOfWork, apply_once
@@ -143,6 +148,7 @@ async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: b
     commune = f"BC{uuid.uuid4().hex[:6]}"
     settings = ServiceSettings(service_name="bench", nats_url=nats_url, mongodb_uri=mongodb_uri,
                                database=f"bench_{commune}", log_json=True, log_level="WARNING")
+    configure_tracing(settings.service_name)  # as build_service_app does; no exporter configured
     broker = create_broker(settings)
     latencies: list[float] = []
     done = asyncio.Event()
@@ -164,14 +170,25 @@ async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: b
         if len(latencies) >= count:
             done.set()
 
+    if backlog:  # the consumer alone, draining what was published before it started
+        await publish(nats_url, commune, count)
     await broker.start()
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     cpu_before = time.process_time()
     started = time.perf_counter()
-    publisher = asyncio.create_task(publish(nats_url, commune, count))
+    publisher = asyncio.create_task(asyncio.sleep(0) if backlog else publish(nats_url, commune, count))
     await asyncio.wait_for(done.wait(), timeout=600)
     elapsed = time.perf_counter() - started
     await publisher
     cpu = time.process_time() - cpu_before
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     await broker.stop()
     nc = await nats.connect(nats_url)
     await nc.jetstream().delete_consumer(EVENTS.name, f"bench-{commune}")
@@ -179,7 +196,7 @@ async def bench_consumer(nats_url: str, mongodb_uri: str, count: int, with_db: b
     if mongo is not None:
         await mongo.drop_database(settings.database)
         await mongo.close()
-    name = "2 consumer+db" if with_db else "2 consumer"
+    name = ("2 consumer+db" if with_db else "2 consumer") + (" backlog" if backlog else "")
     return Row(name + (f" x{workers}" if workers > 1 else ""), count, elapsed, latencies, cpu)
 
 
@@ -334,7 +351,14 @@ async def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0,
                         help="dossiers/s of the paced flow row (latency at a fixed load; 0 skips it)")
     parser.add_argument("--relay-events", type=int, default=2_000, help="outbox entries for the relay rows")
-    parser.add_argument("--only", choices=("relay", "flow"), help="run only these rows")
+    parser.add_argument("--only", choices=("relay", "flow", "consumer"),
+                        help="run only these rows (consumer: rows 1 and 2 without the database)")
+    parser.add_argument("--repeat", type=int, default=1, help="with --only consumer: rows 1 and 2 this many times")
+    parser.add_argument("--backlog", action="store_true",
+                        help="with --only consumer: publish first, then time the consumers alone draining it "
+                             "(CPU and events/s of the consumer side only; latency then includes the wait)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="with --only consumer: cProfile the consumer row(s) into FILE (pstats)")
     parser.add_argument("--paced-seconds", type=float, default=15.0, help="duration of the paced flow row")
     args = parser.parse_args()
 
@@ -356,6 +380,16 @@ async def main() -> int:
             for batch in (1, 200):
                 rows.append(await bench_relay(stack.nats_url, stack.mongodb_uri, args.relay_events, batch))
                 print(rows[-1].line(), flush=True)
+            return 0
+        if args.only == "consumer":
+            for _ in range(args.repeat):
+                raw = await bench_raw(stack.nats_url, args.events, backlog=args.backlog)
+                print(raw.line(), flush=True)
+                consumer = await bench_consumer(stack.nats_url, stack.mongodb_uri, args.events, with_db=False,
+                                                profile=args.profile, backlog=args.backlog)
+                print(consumer.line(), flush=True)
+                print(f"ratio (2)/(1): {consumer.rate / raw.rate:.2f}; load average {os.getloadavg()[0]:.1f}",
+                      flush=True)
             return 0
         for name, run in () if args.only == "flow" else (
             ("raw", lambda: bench_raw(stack.nats_url, args.events)),
