@@ -297,6 +297,23 @@ async def test_subscriptions_take_public_events_only_and_valid_callbacks(service
     assert all("secret" not in s for s in listed)
 
 
+async def test_a_signing_secret_is_sealed_in_the_database(stack, services, admin):
+    from pymongo import AsyncMongoClient
+
+    created = as_json(await admin.post(f"{services['hooks'].base_url}/v1/subscriptions", json={
+        "subscriber": "cong-dich-vu-cong", "callback_url": "http://127.0.0.1:9/x",
+        "secret": "bi-mat-rieng-cua-cong-dich-vu-cong-tinh"}))
+    client = AsyncMongoClient(stack.mongodb_uri, uuidRepresentation="standard")
+    try:
+        stored = await client[services["hooks"].database]["subscriptions"].find_one(
+            {"_id": created["subscription_id"]})
+    finally:
+        await client.close()
+    assert "secret" not in stored and stored["secret_sealed"].startswith("v1.")
+    assert "bi-mat-rieng" not in str(stored) and stored["secret_hint"] == "…tinh"
+    assert created["secret"] == "bi-mat-rieng-cua-cong-dich-vu-cong-tinh"  # shown once, at creation
+
+
 async def test_the_catalogue_page_lists_every_public_event_with_schema_example_and_history(services, anonymous):
     from motcua_contracts.catalogue import catalogue
 

@@ -50,7 +50,7 @@ EXTRA_ENV = {
         ("NOTIFY_SERVICE_CLIENT_SECRET", "notify-service-client-secret", None),
         ("NOTIFY_CALLBACK_SECRET", "notify-callback-secret", None),
     ],
-    "hooks": [("HOOKS_ALERT_WEBHOOK_URL", None, "")],
+    "hooks": [("HOOKS_ALERT_WEBHOOK_URL", None, ""), ("HOOKS_SECRETS_KEY", "hooks-secrets-key", None)],
 }
 
 

@@ -241,6 +241,9 @@ class Stack:
             self.service_env["INTAKE_DATA_KEY_MASTER_FILE"] = str(self.local_master_key)
         # Notify: where its sinks write on a local run, and the secret providers sign delivery reports with.
         self.service_env.setdefault("NOTIFY_SINK_DIR", str(self.run_dir / "notify-sink"))
+        # Hooks seals subscribers' secrets with a key generated once under the data dir.
+        if "HOOKS_SECRETS_KEY" not in os.environ:
+            self.service_env.setdefault("HOOKS_SECRETS_KEY_FILE", str(self.data_dir / "hooks" / "secrets.key"))
         if "NOTIFY_CALLBACK_SECRET" not in os.environ:
             self.service_env.setdefault("NOTIFY_CALLBACK_SECRET", base64.b64encode(os.urandom(24)).decode("ascii"))
         self.use_env_servers = use_env_servers

@@ -1,3 +1,4 @@
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from motcua_runtime.settings import ServiceSettings
@@ -7,6 +8,11 @@ class HooksSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="HOOKS_", extra="ignore")
 
     service_name: str = "hooks"
+    #: Seals subscribers' signing secrets at rest: base64 of 32 random bytes (docs/subscribing.md).
+    #: Empty: the key in ``secrets_key_file``, generated there on first start (local runs).
+    secrets_key: SecretStr = SecretStr("")
+    secrets_key_file: str = ""
+    data_dir: str = ".data/hooks"
     #: How long a failing delivery is retried before its dossier's deliveries are parked
     #: (a subscription may ask for less, never for more than ``max_retry_for_seconds``).
     retry_for_seconds: float = 3 * 24 * 3600

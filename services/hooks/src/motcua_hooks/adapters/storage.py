@@ -21,6 +21,8 @@ from pymongo.errors import DuplicateKeyError
 
 from motcua_runtime.unit_of_work import MongoUnitOfWork
 
+from motcua_hooks.adapters.secret_box import SecretBox
+
 from motcua_hooks.domain.subscriptions import ACTIVE, DELETED, Subscription
 
 SUBSCRIPTIONS = "subscriptions"
@@ -51,7 +53,7 @@ async def ensure_indexes(db: AsyncDatabase, log_retention_days: float = 90) -> N
 def subscription_of(doc: dict[str, Any]) -> Subscription:
     return Subscription(
         subscription_id=doc["_id"], subscriber=doc["subscriber"], callback_url=doc["callback_url"],
-        secret=doc["secret"], event_types=frozenset(doc.get("event_types", [])),
+        secret=doc.get("secret", ""), event_types=frozenset(doc.get("event_types", [])),
         communes=frozenset(doc.get("communes", [])), fields=frozenset(doc.get("fields", [])),
         retry_for_seconds=doc["retry_for_seconds"], status=doc["status"],
     )
@@ -105,21 +107,46 @@ class MongoHooksUnitOfWork(MongoUnitOfWork):
 
 
 class HooksStore:
-    """Everything outside the consumer's transaction: subscriptions, dispatch, log, alerts, replays."""
+    """Everything outside the consumer's transaction: subscriptions, dispatch, log, alerts, replays.
 
-    def __init__(self, db: AsyncDatabase) -> None:
-        self.db = db
+    Signing secrets are sealed on the way in and unsealed on the way out (``adapters/secret_box.py``):
+    callers see ``secret`` in clear, the database holds ``secret_sealed`` and ``secret_hint``."""
+
+    def __init__(self, db: AsyncDatabase, box: SecretBox) -> None:
+        self.db, self.box = db, box
 
     # ---------------------------------------------------------------- subscriptions
     async def add_subscription(self, doc: dict[str, Any]) -> None:
-        await self.db[SUBSCRIPTIONS].insert_one(doc)
+        await self.db[SUBSCRIPTIONS].insert_one(self._sealed(doc))
+
+    def _sealed(self, doc: dict[str, Any]) -> dict[str, Any]:
+        stored = {k: v for k, v in doc.items() if k != "secret"}
+        return {**stored, "secret_sealed": self.box.seal(doc["secret"]), "secret_hint": "…" + doc["secret"][-4:]}
+
+    def _unsealed(self, doc: dict[str, Any] | None) -> dict[str, Any] | None:
+        if doc is None or "secret_sealed" not in doc:
+            return doc
+        return {**doc, "secret": self.box.unseal(doc["secret_sealed"])}
 
     async def subscription(self, subscription_id: str) -> dict[str, Any] | None:
-        return await self.db[SUBSCRIPTIONS].find_one({"_id": subscription_id, "status": {"$ne": DELETED}})
+        return self._unsealed(await self.db[SUBSCRIPTIONS].find_one({"_id": subscription_id,
+                                                                     "status": {"$ne": DELETED}}))
 
     async def subscriptions(self) -> list[dict[str, Any]]:
         cursor = self.db[SUBSCRIPTIONS].find({"status": {"$ne": DELETED}}).sort("created_at", ASCENDING)
-        return [d async for d in cursor]
+        return [self._unsealed(d) async for d in cursor]
+
+    async def seal_plaintext_secrets(self) -> int:
+        """Seal the secrets of subscriptions written before sealing (start-up; safe to repeat)."""
+        sealed = 0
+        async for doc in self.db[SUBSCRIPTIONS].find({"secret": {"$exists": True}}):
+            stored = self._sealed(doc)
+            result = await self.db[SUBSCRIPTIONS].update_one(
+                {"_id": doc["_id"], "secret": doc["secret"]},
+                {"$set": {"secret_sealed": stored["secret_sealed"], "secret_hint": stored["secret_hint"]},
+                 "$unset": {"secret": ""}})
+            sealed += result.modified_count
+        return sealed
 
     async def set_status(self, subscription_id: str, status: str, now: datetime) -> None:
         await self.db[SUBSCRIPTIONS].update_one({"_id": subscription_id},

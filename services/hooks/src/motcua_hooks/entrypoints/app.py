@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from motcua_runtime.service import Infrastructure, build_service_app
 
 from motcua_hooks.adapters.alerts import AlertNotifier
+from motcua_hooks.adapters.secret_box import load_secret_box
 from motcua_hooks.adapters.sender import HttpSender
 from motcua_hooks.adapters.storage import DeliveryQueue, HooksStore, MongoHooksUnitOfWork, ensure_indexes
 from motcua_hooks.adapters.stream import messages_between
@@ -18,12 +19,14 @@ from motcua_hooks.settings import HooksSettings
 
 def create_app(settings: HooksSettings | None = None) -> FastAPI:
     settings = settings or HooksSettings()
+    # Subscribers' signing secrets are sealed at rest; hooks refuses to start without its key.
+    box = load_secret_box(settings.secrets_key.get_secret_value(), settings.secrets_key_file, settings.data_dir)
 
     def uow_factory() -> MongoHooksUnitOfWork:
         return MongoHooksUnitOfWork(app.state.infra.mongo, app.state.infra.db)
 
     def store() -> HooksStore:
-        return HooksStore(app.state.infra.db)
+        return HooksStore(app.state.infra.db, box)
 
     def wire(infra: Infrastructure, app: FastAPI) -> None:
         subscribers.register(infra.broker, settings, uow_factory,
@@ -34,12 +37,13 @@ def create_app(settings: HooksSettings | None = None) -> FastAPI:
 
     async def on_startup(infra: Infrastructure) -> None:
         await ensure_indexes(infra.db, settings.log_retention_days)
+        await HooksStore(infra.db, box).seal_plaintext_secrets()
 
     async def dispatch(infra: Infrastructure) -> None:
         sender = HttpSender(settings.delivery_timeout_seconds)
         try:
             await handlers.Dispatcher(
-                HooksStore(infra.db), sender, AlertNotifier(settings.alert_webhook_url, settings.alert_recipients),
+                HooksStore(infra.db, box), sender, AlertNotifier(settings.alert_webhook_url, settings.alert_recipients),
                 concurrency=settings.dispatch_concurrency, poll_seconds=settings.dispatch_poll_seconds,
                 timeout_seconds=settings.delivery_timeout_seconds,
                 initial_delay=settings.retry_initial_delay_seconds, max_delay=settings.retry_max_delay_seconds,
@@ -48,7 +52,7 @@ def create_app(settings: HooksSettings | None = None) -> FastAPI:
             await sender.close()
 
     async def replays(infra: Infrastructure) -> None:
-        await handlers.replay_worker(HooksStore(infra.db), partial(messages_between, settings.nats_url), uow_factory)
+        await handlers.replay_worker(HooksStore(infra.db, box), partial(messages_between, settings.nats_url), uow_factory)
 
     app = build_service_app(
         settings,

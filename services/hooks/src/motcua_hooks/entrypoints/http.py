@@ -64,7 +64,7 @@ class SubscriptionOut(BaseModel):
     @classmethod
     def of(cls, doc: dict[str, Any], figures: dict[str, int] | None = None) -> "SubscriptionOut":
         return cls(subscription_id=doc["_id"], subscriber=doc["subscriber"], callback_url=doc["callback_url"],
-                   secret_hint="…" + doc["secret"][-4:], event_types=doc["event_types"], communes=doc["communes"],
+                   secret_hint=doc.get("secret_hint") or "…" + doc["secret"][-4:], event_types=doc["event_types"], communes=doc["communes"],
                    fields=doc["fields"], retry_for_seconds=doc["retry_for_seconds"], status=doc["status"],
                    description=doc.get("description", ""), created_at=doc["created_at"],
                    created_by=doc.get("created_by"), deliveries=figures)
