@@ -335,7 +335,8 @@ class MessageSent(EventData):
 
     message_id: UUID
     channel: NotifyChannel
-    purpose: str = Field(description="'receipt', 'result_ready', 'session_reminder', 'letter', 'ballot'.")
+    purpose: str = Field(description="Why it was sent: 'receipt', 'result_ready', 'session_reminder', 'apology' "
+                                     "(SMS), 'ballot' (invitation to rate), or 'letter' (a letter by e-mail).")
     dossier_id: UUID | None = None
     dossier_code: str | None = None
     attempts: int = Field(ge=1)
