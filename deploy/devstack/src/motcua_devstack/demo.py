@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from motcua_devstack.demo_survey import load_survey_demo
+from motcua_devstack.demo_sessions import load_sessions_demo
 from motcua_devstack.demo_reporting import show_reporting
 from motcua_devstack.demo_notify import load_notify_demo
 
@@ -434,6 +435,7 @@ async def load_demo(
         for r in results:
             log(r.line())
         await load_survey_demo(client, urls, communes, seed=seed, log=log, password=password)
+        await load_sessions_demo(client, urls, communes, sign_in, seed=seed, log=log, password=password)
         reporting = urls.get("reporting")
         if reporting:
             await _log_figures(client, reporting.rstrip("/"), log, await sign_in(client, urls, "giamsat", password))
