@@ -76,6 +76,12 @@ async def test_a_booking_is_announced_once_masked_and_booking_again_is_the_same_
     assert booking["phone_masked"] == "*******678" and booking["booking_code"].startswith("DK-")
     again = await book(http, services, commune, session, "0912345678", name="Ngô Văn Bảy (gọi lại)")
     assert again.status_code == 200 and again.json()["booking_id"] == booking["booking_id"]
+    # The same phone written another way is the same citizen.
+    for written in ("+84912345678", "0912 345 678", "0912.345.678"):
+        other_way = await book(http, services, commune, session, written)
+        assert other_way.status_code == 200 and other_way.json()["booking_id"] == booking["booking_id"], written
+    bad = await book(http, services, commune, session, "12345")
+    assert bad.status_code == 422 and "phone" in bad.json()["error"]["message"]
 
     [event] = await eventually(lambda: events(stack, commune, "SessionBooked"), timeout=20)
     data = event["data"]

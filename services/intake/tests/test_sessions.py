@@ -86,3 +86,13 @@ def test_a_booking_reads_out_a_code_of_its_date_and_is_cancelled_once():
     assert not booking.active
     with pytest.raises(BookingCancelled):
         booking.cancel("officer", datetime(2026, 11, 26, 3, tzinfo=timezone.utc))
+
+
+def test_today_is_bookable_only_until_the_session_ends():
+    s = session([RecurrenceRule(Recurrence.WEEKLY, MONDAY)])  # 17:00–18:00
+    monday = date(2026, 11, 23)
+    check_booking(s, monday, monday, 0, local_now=time(16, 30))
+    check_booking(s, monday, monday, 0, local_now=time(17, 45))  # still open
+    with pytest.raises(SessionClosed):
+        check_booking(s, monday, monday, 0, local_now=time(18, 0))
+    check_booking(s, monday + timedelta(days=7), monday, 0, local_now=time(20, 0))  # next week's is fine

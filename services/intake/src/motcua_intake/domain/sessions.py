@@ -171,9 +171,13 @@ def occurrence_bounds(session: OutOfHoursSession, day: date, tz: tzinfo) -> tupl
     return (datetime.combine(day, session.start_time, tzinfo=tz), datetime.combine(day, session.end_time, tzinfo=tz))
 
 
-def check_booking(session: OutOfHoursSession, day: date, today: date, already_booked: int) -> None:
-    """A slot can be booked on a coming occurrence that still has room."""
+def check_booking(session: OutOfHoursSession, day: date, today: date, already_booked: int,
+                  local_now: time | None = None) -> None:
+    """A slot can be booked on a coming occurrence that still has room (today's only until the
+    session ends; ``local_now``: the commune's time of day)."""
     if day < today or not session.occurs_on(day):
         raise SessionClosed(f"no session on {day.isoformat()}")
+    if day == today and local_now is not None and local_now >= session.end_time:
+        raise SessionClosed(f"today's session ended at {session.end_time:%H:%M}")
     if session.capacity is not None and already_booked >= session.capacity:
         raise SessionFull(f"the session on {day.isoformat()} is full")

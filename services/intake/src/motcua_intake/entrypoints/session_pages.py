@@ -43,7 +43,7 @@ from motcua_intake.domain.sessions import (
     RecurrenceRule,
     SessionError,
 )
-from motcua_intake.entrypoints.sessions_http import VN_OFFSET, _session_error
+from motcua_intake.entrypoints.sessions_http import VN_OFFSET, session_error
 from motcua_intake.service_layer import bookings as booking_cases
 
 CommunePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="Commune (tenant) code")]
@@ -397,7 +397,7 @@ def session_from_form(commune_code: str, form: dict[str, list[str]], s: dict[str
                                  end_time=end, announcement=announcement, valid_from=valid_from,
                                  valid_until=valid_until, capacity=capacity, id=session_id), {}
     except SessionError as error:  # the domain's own rules, should the page's miss one
-        return None, {"": _session_error(error).message_vi}
+        return None, {"": session_error(error).message_vi}
 
 
 # --------------------------------------------------------------------------- routes
@@ -546,7 +546,7 @@ def router(
                                       status_code=404)
             except SessionError as error:
                 return await day_page(request, commune_code, session_id,
-                                      error=message_of(_session_error(error), lang), status_code=409)
+                                      error=message_of(session_error(error), lang), status_code=409)
             done = urlencode({"ngay": day.isoformat(), "xong": "huy", "ma": cancelled.code})
             return RedirectResponse(f"{here}?{done}", status_code=303)
 
@@ -577,7 +577,7 @@ def router(
         except booking_cases.SessionNotFound:
             return await day_page(request, commune_code, session_id, status_code=404)
         except SessionError as error:  # full, or no session that day: the API's message, the form kept
-            refusal = _session_error(error)
+            refusal = session_error(error)
             return await day_page(request, commune_code, session_id, form=form,
                                   book_errors={"": message_of(refusal, lang)}, status_code=refusal.status)
         outcome = "moi" if booked.new else "trung"

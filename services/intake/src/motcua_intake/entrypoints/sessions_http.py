@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from motcua_contracts import CommuneCode
 from motcua_runtime.clock import utc_now
@@ -79,10 +79,19 @@ class SessionOut(BaseModel):
 class BookingIn(BaseModel):
     day: date
     full_name: str = Field(min_length=1, max_length=200)
-    phone: str = Field(pattern=r"^(0|\+84)\d{9}$")
+    phone: str = Field(pattern=r"^0\d{9}$", description="0xxxxxxxxx; +84…, spaces and dots are accepted")
     procedure_code: str | None = Field(default=None, max_length=64)
     note: str = Field(default="", max_length=1000)
     consent_sms: bool = Field(default=True, description="The citizen agrees to an SMS reminder the day before")
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _one_way_of_writing(cls, value: object) -> object:
+        """'0987 123 456', '0987.123.456' and '+84987123456' are one phone (one booking)."""
+        if not isinstance(value, str):
+            return value
+        digits = "".join(ch for ch in value if ch not in " .-")
+        return "0" + digits[3:] if digits.startswith("+84") else digits
 
 
 class BookingOut(BaseModel):
@@ -107,7 +116,7 @@ def _local_today() -> date:
     return (utc_now() + VN_OFFSET).date()
 
 
-def _session_error(error: SessionError) -> UserFacingError:
+def session_error(error: SessionError) -> UserFacingError:
     match error:
         case SessionFull():
             return UserFacingError(409, error.code, "Phiên làm việc này đã đủ số lượt đăng ký. Vui lòng chọn phiên khác.",
@@ -141,7 +150,7 @@ def router(repository: Callable[[], MongoSessionRepository], uow_factory: Callab
                 officers_on_duty=body.officers_on_duty, announcement=body.announcement,
                 valid_from=body.valid_from, valid_until=body.valid_until, capacity=body.capacity)
         except SessionError as error:
-            raise _session_error(error) from error
+            raise session_error(error) from error
         await repository().add(session)
         return SessionOut.of(session, _local_today())
 
@@ -173,7 +182,7 @@ def router(repository: Callable[[], MongoSessionRepository], uow_factory: Callab
         except booking_cases.SessionNotFound as error:
             raise _session_not_found() from error
         except SessionError as error:
-            raise _session_error(error) from error
+            raise session_error(error) from error
         if not booked.new:
             response.status_code = 200
         return _booking_out(booked.booking)
@@ -197,7 +206,7 @@ def router(repository: Callable[[], MongoSessionRepository], uow_factory: Callab
             raise UserFacingError(404, "booking_not_found", "Không tìm thấy lượt đăng ký này.",
                                   "No such booking.") from error
         except SessionError as error:
-            raise _session_error(error) from error
+            raise session_error(error) from error
         return _booking_out(booking)
 
     return api

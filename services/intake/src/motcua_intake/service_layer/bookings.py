@@ -74,7 +74,8 @@ async def book(command: BookSlot, uow: BookingUnitOfWork, *, today: date, now: d
         if existing is not None:
             return Booked(existing, session, new=False)
         await uow.sessions.touch_occurrence(session.id, command.day, +1)
-        check_booking(session, command.day, today, await uow.sessions.count_bookings(session.id, command.day))
+        check_booking(session, command.day, today, await uow.sessions.count_bookings(session.id, command.day),
+                      local_now=now.astimezone(tz).time())
         booking = Booking(session_id=session.id, commune_code=command.commune_code, day=command.day,
                           full_name=command.full_name, phone=command.phone, procedure_code=command.procedure_code,
                           note=command.note, consent_sms=command.consent_sms, created_at=now)
