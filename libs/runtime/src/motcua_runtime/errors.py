@@ -50,6 +50,12 @@ def _wants_english(request: Request) -> bool:
     return request.headers.get("accept-language", "").lower().startswith("en")
 
 
+def _unstorable(request: Request, code: str, vi: str, en: str) -> JSONResponse:
+    """A 422 for input that passed validation but cannot be stored as given."""
+    return JSONResponse({"error": {"code": code, "message": en if _wants_english(request) else vi,
+                                   "message_vi": vi, "message_en": en}}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserFacingError)
     async def user_facing(request: Request, error: UserFacingError) -> JSONResponse:
@@ -64,25 +70,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unencodable_text(request: Request, error: UnicodeEncodeError) -> JSONResponse:
         # JSON may carry lone surrogates ("\udbdd") that no database or message can store: the
         # write failed before anything was committed; the sender gets a 422, not a 500.
-        vi = "Dữ liệu gửi lên chứa ký tự không hợp lệ (không phải văn bản Unicode hợp lệ)."
-        en = "The request contains characters that are not valid Unicode text."
-        return JSONResponse(
-            {"error": {"code": "invalid_text", "message": en if _wants_english(request) else vi,
-                       "message_vi": vi, "message_en": en}},
-            status_code=422,
-        )
+        return _unstorable(request, "invalid_text",
+                           "Dữ liệu gửi lên chứa ký tự không hợp lệ (không phải văn bản Unicode hợp lệ).",
+                           "The request contains characters that are not valid Unicode text.")
 
     @app.exception_handler(OverflowError)
     async def number_too_large(request: Request, error: OverflowError) -> JSONResponse:
         # A whole number beyond 8 bytes passed validation where a field has no upper bound; the
         # database refuses it before anything is written: a 422 with the reason, not a 500.
-        vi = "Dữ liệu gửi lên chứa số quá lớn để lưu trữ."
-        en = "The request contains a number too large to store."
-        return JSONResponse(
-            {"error": {"code": "number_too_large", "message": en if _wants_english(request) else vi,
-                       "message_vi": vi, "message_en": en}},
-            status_code=422,
-        )
+        return _unstorable(request, "number_too_large", "Dữ liệu gửi lên chứa số quá lớn để lưu trữ.",
+                           "The request contains a number too large to store.")
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
