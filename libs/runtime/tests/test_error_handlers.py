@@ -30,3 +30,10 @@ def test_a_number_too_large_for_the_database_is_a_422_in_vietnamese_and_english(
 
 def test_other_failures_stay_server_errors():
     assert _app(RuntimeError("bug")).post("/store").status_code == 500
+
+
+def test_text_no_database_can_store_is_a_422():
+    client = _app(UnicodeEncodeError("utf-8", "\udbdd", 0, 1, "surrogates not allowed"))
+    answer = client.post("/store")
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_text"
+    assert "Unicode" in answer.json()["error"]["message_vi"]
