@@ -64,6 +64,10 @@ async def fuzz_world(stack, services, accounts):
             dossier = as_json(await http.post(f"{intake}/v1/communes/{commune}/dossiers", json={
                 "procedure_code": "CT-BANSAO", "applicant": {"full_name": "Đỗ Thị Fuzz", "phone": "0912000111"}}))
             values.update(dossier_code=dossier["dossier_code"], dossier_id=dossier["dossier_id"])
+            session = as_json(await http.post(f"{intake}/v1/communes/{commune}/sessions", json={
+                "title": "Phiên fuzz", "rules": [{"kind": "weekly", "weekday": 6}], "start_time": "07:30",
+                "end_time": "11:00", "capacity": 50}))
+            values["session_id"] = session["session_id"]
         if "identity" in services:
             me = as_json(await http.get(f"{services['identity'].base_url}/v1/me"))
             values["username"] = me["subject"]
