@@ -50,13 +50,16 @@ RESTRICTED_READS = {"/v1/users", "/v1/users/{username}", "/v1/figures",
                     "/v1/subscriptions/{subscription_id}/deliveries",
                     "/v1/subscriptions/{subscription_id}/replays/{replay_id}", "/v1/alerts",
                     # the personal-data access log of every commune (district), retention runs
-                    "/v1/personal-data-access", "/v1/retention/runs"}
+                    "/v1/personal-data-access", "/v1/retention/runs",
+                    # every commune's refused attempts, in every service (administrators, overseers)
+                    "/v1/access-denials"}
 #: Internal endpoints for other services' accounts (role ``service``): no person gets through.
 SERVICE_ONLY = {("GET", "/v1/internal/dossiers/{dossier_id}/contact"),
                 ("GET", "/v1/internal/bookings/{booking_id}/contact"),
                 ("GET", "/v1/internal/ballots/{ballot_id}/link")}
 #: Commune reads for the commune leader only (and the overseer), not the counter officer.
-LEADER_READS = {("GET", "/v1/communes/{commune_code}/personal-data-access")}
+LEADER_READS = {("GET", "/v1/communes/{commune_code}/personal-data-access"),
+                ("GET", "/v1/communes/{commune_code}/access-denials")}
 
 APPLICANT = {"full_name": "Lê Văn Tám", "id_number": "001190012345", "phone": "0912345678"}
 
@@ -236,7 +239,7 @@ async def test_an_officer_signs_in_on_the_page_and_opens_the_counter(services, i
         assert other.status == 403
 
 
-async def test_every_refused_attempt_leaves_a_trace_in_the_service(stack, services, accounts, commune_b):
+async def test_every_refused_attempt_leaves_a_trace_in_the_service(stack, services, accounts, admin, commune_b):
     """Guessing across communes is not silent: every service keeps a trace of each refusal (and of
     a signed-in caller's 404 on another commune's ids) in its own ``access_denials``, with who,
     what and which commune."""
@@ -272,6 +275,23 @@ async def test_every_refused_attempt_leaves_a_trace_in_the_service(stack, servic
         denials = mongo[intake.database][ACCESS_DENIALS]
         assert await denials.count_documents({"correlation_id": marker, "status": 401}) == 1
         assert await denials.count_documents({"correlation_id": marker + "-none"}) == 0
+        assert "denials_ttl" in await denials.index_information()  # kept a year, then removed
+
+        # B's leader reads, in each service, the attempts on B's data; not another commune's.
+        b = commune_b["commune_code"]
+        async with await accounts.client(Role.COMMUNE_LEADER, b) as leader_b:
+            for name in enforced(services):
+                base = services[name].base_url
+                if not any("{commune_code}" in p for _, p in await operations(leader_b, base)):
+                    continue
+                seen = as_json(await leader_b.get(f"{base}/v1/communes/{b}/access-denials", params={"limit": 500}))
+                mine = [d for d in seen["items"] if d["subject"] == subject]
+                assert mine and all(d["commune_code"] == b and d["communes"] == [intruder] for d in mine), name
+                assert (await leader_b.get(f"{base}/v1/communes/{intruder}/access-denials")).status_code == 403
+                assert (await leader_b.get(f"{base}/v1/access-denials")).status_code == 403
+        # Administrators read every commune's, by who tried.
+        everything = as_json(await admin.get(f"{intake.base_url}/v1/access-denials", params={"subject": subject}))
+        assert everything["total"] >= 1 and {d["subject"] for d in everything["items"]} == {subject}
     finally:
         await mongo.close()
 

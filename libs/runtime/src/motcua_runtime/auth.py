@@ -454,6 +454,11 @@ class AccessPolicy:
         # What every service serves through build_service_app.
         for path in ("/health/live", "/health/ready", "/asyncapi.json"):
             self.rules.setdefault(("GET", path), PUBLIC)
+        # The refused attempts every service keeps (motcua_runtime.denials): the commune's leader
+        # (and the overseer) read the commune's; administrators and overseers read them all.
+        self.rules.setdefault(("GET", "/v1/communes/{commune_code}/access-denials"),
+                              commune(write=False, roles={Role.COMMUNE_LEADER}))
+        self.rules.setdefault(("GET", "/v1/access-denials"), roles(Role.ADMINISTRATOR, Role.DISTRICT_OVERSEER))
 
     def rule_for(self, method: str, path: str) -> Rule | None:
         method = "GET" if method == "HEAD" else method

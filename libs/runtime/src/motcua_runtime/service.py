@@ -42,6 +42,8 @@ from motcua_runtime.observability import (
     metrics_payload,
     tracer,
 )
+from motcua_runtime.denials import ensure_denial_indexes
+from motcua_runtime.denials import router as denials_router
 from motcua_runtime.outbox import OutboxRelay, ensure_outbox_indexes
 from motcua_runtime.settings import ServiceSettings
 
@@ -142,6 +144,7 @@ def build_service_app(
         infra.mongo = create_mongo_client(settings.mongodb_uri, app_name=f"motcua-{settings.service_name}")
         infra.db = infra.mongo[settings.database]
         await ensure_outbox_indexes(infra.db)
+        await ensure_denial_indexes(infra.db, settings.access_denial_retention_days)
         if on_startup:
             await on_startup(infra)
         if with_relay:
@@ -211,6 +214,7 @@ def build_service_app(
         return Response(payload, media_type=content_type)
 
     app.include_router(health_router(infra))
+    app.include_router(denials_router(lambda: infra.db))
 
     @app.get("/asyncapi.json", tags=["meta"], summary="AsyncAPI document of this service's events")
     async def asyncapi() -> dict:

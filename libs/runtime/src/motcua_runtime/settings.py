@@ -7,7 +7,7 @@ servers; a prefixed variable (``INTAKE_MONGODB_URI``) overrides it for one servi
 import os
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SHARED_FALLBACKS = {"mongodb_uri": "MONGODB_URI", "nats_url": "NATS_URL"}
@@ -15,7 +15,8 @@ _SHARED_FALLBACKS = {"mongodb_uri": "MONGODB_URI", "nats_url": "NATS_URL"}
 _SHARED_AUTH = {
     name: f"MOTCUA_{name.upper()}"
     for name in ("otlp_endpoint", "trace_file", "metrics_token", "auth_jwks_url", "auth_issuer", "auth_audience", "auth_roles_claim", "auth_communes_claim",
-                 "auth_district_claim", "auth_name_claim", "auth_sign_in_url", "auth_leeway_seconds")
+                 "auth_district_claim", "auth_name_claim", "auth_sign_in_url", "auth_leeway_seconds",
+                 "access_denial_retention_days")
 }
 
 
@@ -68,6 +69,8 @@ class ServiceSettings(BaseSettings):
     auth_sign_in_url: str = ""
     #: Clock skew tolerated on ``exp``/``iat`` between the identity provider and this service.
     auth_leeway_seconds: int = 30
+    #: Refused attempts (``access_denials``) are kept this long, then removed by a TTL index.
+    access_denial_retention_days: int = Field(default=365, ge=1, le=3650)
 
     @model_validator(mode="before")
     @classmethod
