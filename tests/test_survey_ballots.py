@@ -276,3 +276,19 @@ async def test_a_survey_team_member_reads_ballots_but_a_foreign_officer_does_not
     async with await accounts.client(Role.SURVEY_TEAM_MEMBER, commune) as member:
         assert (await member.get(f"{survey}/v1/communes/{commune}/answers")).status_code == 200
         assert (await member.get(f"{survey}/v1/communes/X{commune}/answers")).status_code == 403
+
+
+async def test_the_citizen_reads_their_ballot_by_its_token_and_sees_it_answered(stack, services, http, anonymous,
+                                                                                commune):
+    """GET /v1/public/ballots/{token} (in the OpenAPI document since the citizen routes are): the
+    ballot's state and questions, nothing of the dossier; an unknown token is a polite 404."""
+    survey = services["survey"].base_url
+    token = (await open_ballot(stack, http, survey, commune))["token"]
+    seen = as_json(await anonymous.get(f"{survey}/v1/public/ballots/{token}"))
+    assert seen["status"] == "open" and seen["procedure_code"] == "HT-KHAISINH"
+    assert seen["question_set"] == as_json(await http.get(f"{survey}/v1/questions"))["id"]
+    assert not {"dossier_code", "officer_id", "token"} & set(seen)
+    assert (await anonymous.post(f"{survey}/v1/public/ballots/{token}/submission", json={"overall": 5})).status_code == 201
+    assert as_json(await anonymous.get(f"{survey}/v1/public/ballots/{token}"))["status"] == "submitted"
+    unknown = await anonymous.get(f"{survey}/v1/public/ballots/KHONGCO")
+    assert unknown.status_code == 404 and unknown.json()["error"]["message"].startswith("Không tìm thấy phiếu")

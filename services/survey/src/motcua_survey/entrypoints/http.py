@@ -195,6 +195,15 @@ class BallotPage(BaseModel):
     items: list[BallotOut]
 
 
+class PublicBallotOut(BaseModel):
+    """What the holder of a ballot's token sees before answering (nothing about the dossier)."""
+
+    status: BallotStatus
+    procedure_code: str
+    expires_at: datetime
+    question_set: str = Field(description="The questions to answer (GET /v1/questions)")
+
+
 class AnswerOut(BaseModel):
     answer_id: str
     ballot_id: str = Field(description="The same id (kept for the ballot API's callers).")
@@ -551,14 +560,14 @@ def router(survey: Survey) -> APIRouter:
         _, answer = await run(lambda: handlers.submit_ballot(command, survey.uow_factory(), utc_now(), policy))
         return SubmissionOut.of(answer)
 
-    @api.get("/public/ballots/{token}", tags=["citizens"],
+    @api.get("/public/ballots/{token}", response_model=PublicBallotOut, tags=["citizens"],
              summary="A ballot by its token: open, submitted or expired")
-    async def public_ballot(token: str) -> dict:
+    async def public_ballot(token: str) -> PublicBallotOut:
         ballot = await queries.find_ballot_by_token(db(), token)
         if ballot is None:
             raise not_found()
-        return {"status": ballot.status_at(utc_now()), "procedure_code": ballot.procedure_code,
-                "expires_at": ballot.expires_at, "question_set": policy.question_set}
+        return PublicBallotOut(status=ballot.status_at(utc_now()), procedure_code=ballot.procedure_code,
+                               expires_at=ballot.expires_at, question_set=policy.question_set)
 
     @api.post("/public/ballots/{token}/submission", status_code=201,
               response_model=SubmissionOut, tags=["citizens"], summary="The citizen answers their ballot, once")
