@@ -12,7 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo import AsyncMongoClient
 
+from playwright.async_api import expect
+
 from tests.helpers import as_json, eventually
+from tests.pages_support import chromium, vietnamese_page
 from tests.test_notify_delivery import set_channels, sink_messages
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +58,8 @@ async def the_clock_reaches_reminder_time(notify_db, booking) -> None:
     assert changed.modified_count == 1
 
 
-async def test_a_booked_citizen_is_reminded_by_sms_the_day_before(stack, services, http, admin, commune, notify_db):
+async def test_a_booked_citizen_is_reminded_by_sms_the_day_before(stack, services, http, admin, officer_token,
+                                                                   commune, notify_db):
     await set_channels(admin, services, commune)
     session = await a_session(http, services, commune)
     booking = await book(http, services, commune, session, "0912777888")
@@ -66,6 +70,16 @@ async def test_a_booked_citizen_is_reminded_by_sms_the_day_before(stack, service
     assert datetime.fromisoformat(pending["not_before"].replace("Z", "+00:00")) == \
         datetime(day.year, day.month, day.day, 9, tzinfo=UTC) - timedelta(days=1)  # 16:00 the day before
     assert sink_messages(stack, services, commune) == []  # nothing before its time
+    # The officer finds it on notify's page by the booking code, with when it goes out.
+    async with chromium() as browser, vietnamese_page(browser, services["notify"].base_url, officer_token) as page:
+        await page.goto(f"/thu/{commune}/")
+        await page.fill("#ma", booking["booking_code"].lower())
+        await page.click("#search button")
+        await expect(page.locator("h1")).to_have_text(f"Tin nhắn của lượt đăng ký {booking['booking_code']}")
+        row = page.locator(f"tr[data-intent='{booking['booking_id']}:session_reminder']")
+        await expect(row).to_contain_text("Nhắc lịch phiên ngoài giờ")
+        await expect(row).to_contain_text("Đang chuẩn bị")
+        await expect(row.locator(".when")).to_have_text(f"16:00 {day - timedelta(days=1):%d/%m/%Y}")
 
     await the_clock_reaches_reminder_time(notify_db, booking)
 

@@ -95,8 +95,11 @@ async def list_letters(db: AsyncDatabase, commune_code: str, *, day: str | None 
 
 
 async def list_messages(db: AsyncDatabase, commune_code: str, *, status: str | None = None,
-                        dossier_code: str | None = None, channel: str | None = None, limit: int = 200) -> list[dict]:
+                        dossier_code: str | None = None, channel: str | None = None, limit: int = 200,
+                        intent_ids: list[str] | None = None) -> list[dict]:
     query: dict = {"commune_code": commune_code}
+    if intent_ids is not None:
+        query["intent_id"] = {"$in": intent_ids}
     for key, value in (("status", status), ("dossier_code", dossier_code), ("channel", channel)):
         if value:
             query[key] = value

@@ -3,7 +3,7 @@ template editor with preview (``/thu/{commune}/mau``). Server-rendered (Jinja2),
 and a little vanilla JavaScript calling this service's JSON API (same origin, the sign-in
 cookie), nothing fetched from outside. ``?lang=en`` switches to English."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -40,13 +40,17 @@ TEXTS: dict[str, dict[str, Any]] = {
         "placeholders": "Biến được dùng", "preview": "Xem trước", "save": "Lưu mẫu", "saved": "Đã lưu mẫu.",
         "preview_title": "Bản xem trước (dữ liệu mẫu)", "segments": "Số phần tin nhắn SMS",
         "customised": "Mẫu riêng của xã", "default": "Mẫu mặc định",
-        "search_label": "Mã hồ sơ", "search": "Tìm", "dossier_title": "Thư và tin nhắn của hồ sơ",
+        "search_label": "Mã hồ sơ hoặc mã đăng ký (DK-…)", "search": "Tìm", "dossier_title": "Thư và tin nhắn của hồ sơ",
+        "booking_title": "Tin nhắn của lượt đăng ký", "col_when": "Gửi lúc",
         "none_found": "Chưa có thư, tin nhắn nào cho hồ sơ này.", "col_kind": "Loại", "col_channels": "Kênh",
         "intent_status": {"pending": "Đang chuẩn bị", "resolved": "Đã lập", "skipped": "Không gửi",
                           "failed": "Không lấy được liên hệ"},
         "skip_reasons": {"rule_off": "xã đã tắt loại thư/tin này", "no_consent": "công dân chưa đồng ý nhận",
                          "opted_out": "công dân đã từ chối nhận", "no_channel": "không có số điện thoại/thư điện tử",
-                         "unknown_dossier": "không tìm thấy hồ sơ", "contact_unavailable": "không lấy được liên hệ"},
+                         "unknown_dossier": "không tìm thấy hồ sơ", "contact_unavailable": "không lấy được liên hệ",
+                         "booking_cancelled": "công dân đã hủy lượt đăng ký", "unknown_booking": "không tìm thấy lượt đăng ký",
+                         "ballot_closed": "phiếu đánh giá đã được trả lời hoặc hết hạn",
+                         "unknown_ballot": "không tìm thấy phiếu đánh giá"},
     },
     "en": {
         "lang": "en", "other": "Tiếng Việt", "other_code": "vi",
@@ -69,13 +73,16 @@ TEXTS: dict[str, dict[str, Any]] = {
         "placeholders": "Placeholders", "preview": "Preview", "save": "Save", "saved": "Template saved.",
         "preview_title": "Preview (sample data)", "segments": "SMS segments",
         "customised": "The commune's own", "default": "Default wording",
-        "search_label": "Dossier code", "search": "Find", "dossier_title": "Letters and messages of dossier",
+        "search_label": "Dossier code or booking code (DK-…)", "search": "Find",
+        "dossier_title": "Letters and messages of dossier", "booking_title": "Messages of booking", "col_when": "Goes out",
         "none_found": "Nothing yet for this dossier.", "col_kind": "Kind", "col_channels": "Channels",
         "intent_status": {"pending": "Being prepared", "resolved": "Made", "skipped": "Not sent",
                           "failed": "Contact unavailable"},
         "skip_reasons": {"rule_off": "rule turned off", "no_consent": "no consent", "opted_out": "opted out",
                          "no_channel": "no phone or e-mail", "unknown_dossier": "unknown dossier",
-                         "contact_unavailable": "contact unavailable"},
+                         "contact_unavailable": "contact unavailable", "booking_cancelled": "booking cancelled",
+                         "unknown_booking": "unknown booking", "ballot_closed": "ballot answered or expired",
+                         "unknown_ballot": "unknown ballot"},
     },
 }
 
@@ -87,8 +94,17 @@ def _lang(request: Request) -> str:
     return "en" if asked == "en" else "vi"
 
 
+def _local_time(value: datetime | None) -> str:
+    """'16:00 28/11/2026' in Vietnam's time (MongoDB gives naive UTC back)."""
+    if value is None:
+        return "—"
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return f"{aware.astimezone(VIETNAM):%H:%M %d/%m/%Y}"
+
+
 def install(app: FastAPI, infra) -> None:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.globals["local_time"] = _local_time
 
     def page(request: Request, name: str, **context) -> HTMLResponse:
         lang = _lang(request)
@@ -105,7 +121,13 @@ def install(app: FastAPI, infra) -> None:
                           ma: str = Query("", max_length=64)) -> HTMLResponse:
         day = ngay or datetime.now(VIETNAM).date()
         code = ma.strip()
-        if code:  # one dossier: everything notify did for it, and its letters whatever their day
+        booking = code.upper().startswith("DK-")
+        if booking:  # a session booking: its reminder, when it goes out, and how it went
+            code = code.upper()
+            letters = []
+            found = await storage.list_intents(infra.db, commune_code, None, 200, booking_code=code)
+            sent = await storage.list_messages(infra.db, commune_code, intent_ids=[i["_id"] for i in found])
+        elif code:  # one dossier: everything notify did for it, and its letters whatever their day
             letters = await storage.list_letters(infra.db, commune_code, dossier_code=code)
             found = await storage.list_intents(infra.db, commune_code, code, 200)
             sent = await storage.list_messages(infra.db, commune_code, dossier_code=code)
@@ -116,7 +138,7 @@ def install(app: FastAPI, infra) -> None:
                     if m["status"] in (Status.PERMANENT_FAILURE, Status.TEMPORARY_FAILURE)]
         names = wording_rules.PURPOSE_VI if _lang(request) == "vi" else wording_rules.PURPOSE_EN
         return page(request, "queue.html", commune_code=commune_code, day=day, letters=letters, failures=failures,
-                    code=code, found=found, sent=sent, purpose_names={p.value: n for p, n in names.items()},
+                    code=code, booking=booking, found=found, sent=sent, purpose_names={p.value: n for p, n in names.items()},
                     nav="queue")
 
     @pages.get("/mau", response_class=HTMLResponse)
