@@ -184,3 +184,20 @@ def test_the_handled_line_follows_a_new_logging_configuration():
     _log().info("event.handled", n=3)
     assert [json.loads(line)["n"] for line in first.getvalue().splitlines()] == [1, 2]
     assert [json.loads(line)["n"] for line in second.getvalue().splitlines()] == [3]
+
+
+async def test_faststreams_message_is_named_by_the_event_not_by_a_random_uuid():
+    from faststream.nats.parser import JsParser
+    from nats.aio.msg import Msg
+
+    from motcua_runtime.consumer import _parse_event_message
+
+    headers = {"Nats-Msg-Id": "e-1", "Motcua-Correlation-Id": "c-1", "Motcua-Event-Type": "DossierReceived"}
+    raw = Msg(None, subject="motcua.events.X01.DossierReceived.v1", reply="r", data=b"{}", headers=headers)
+    ours = await _parse_event_message(raw)
+    theirs = await JsParser(pattern="motcua.events.*.DossierReceived.v1").parse_message(raw)
+    assert (ours.message_id, ours.correlation_id) == ("e-1", "c-1")
+    for field in ("raw_message", "body", "headers", "reply_to", "content_type", "path"):
+        assert getattr(ours, field) == getattr(theirs, field), field
+    bare = await _parse_event_message(Msg(None, subject="s", reply="r", data=b"{}", headers=None))
+    assert bare.message_id and bare.message_id == bare.correlation_id  # FastStream's own fallback

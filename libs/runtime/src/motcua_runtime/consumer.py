@@ -21,7 +21,8 @@ Per-message costs kept low (measured with ``bench/run.py --only consumer``):
   class of event_type/version>]`` (every service's do);
 - without a trace exporter the consumer's span is a non-recording span continuing the
   message's ``traceparent`` (observability.consumer_span), as the SDK would make it, for less;
-- FastStream's per-message log context (subject, stream) is computed once per subscriber.
+- FastStream's per-message log context (subject, stream) is computed once per subscriber, and
+  its message is named by the event's id and correlation id (no random UUID per message).
 """
 
 import json
@@ -35,6 +36,7 @@ from faststream import AckPolicy
 from faststream._internal.middlewares import BaseMiddleware
 from faststream.exceptions import NackMessage, RejectMessage
 from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.message import NatsMessage
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
@@ -236,10 +238,28 @@ def event_subscriber(
         max_workers=max_workers or _CONCURRENCY.get(broker, 1),
         ack_policy=AckPolicy.NACK_ON_ERROR,
         description=description,
+        parser=_parse_event_message,
         decoder=envelope_decoder(event_type, version),
     )
     _cache_log_context(subscriber)
     return subscriber
+
+
+async def _parse_event_message(message: Any) -> NatsMessage:
+    """FastStream's JetStream parser (``JsParser.parse_message``) for an event subject (no path
+    parameters), naming the message by its event id and correlation id instead of drawing a
+    random UUID for every message."""
+    headers = message.header or {}
+    return NatsMessage(
+        raw_message=message,
+        body=message.data,
+        path={},
+        reply_to=headers.get("reply_to", ""),
+        headers=headers,
+        content_type=headers.get("content-type"),
+        message_id=headers.get("message_id") or headers.get("Nats-Msg-Id"),
+        correlation_id=headers.get("correlation_id") or headers.get("Motcua-Correlation-Id"),
+    )
 
 
 def envelope_decoder(event_type: str, version: int) -> Callable[[Any], Awaitable[Any]] | None:
