@@ -165,9 +165,9 @@ def consumer_span(name: str, headers: Mapping[str, str] | None,
     emits carries its context onwards.
 
     When spans are recorded (an exporter is configured) it is the SDK's CONSUMER span with
-    ``attributes()``. Otherwise (``ALWAYS_OFF``) it is what the SDK would make, for a third of
+    ``attributes()``. Otherwise (``ALWAYS_OFF``) it is what the SDK would make, for about half
     the cost: a non-recording span with the parent's trace id and trace state and a span id of
-    its own; the name and attributes, which nobody reads, are not built."""
+    its own; the attributes, which nobody would read, are not built."""
     provider = _configured.get("provider")
     if provider is None or _configured.get("recording", True):
         return tracer().start_as_current_span(
