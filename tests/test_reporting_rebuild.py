@@ -44,7 +44,8 @@ async def test_rebuild_gives_the_live_figures_and_queries_answer_meanwhile(servi
 
     async def settled():
         f = as_json(await http.get(url))["figures"]
-        return f if (f["returned"], f["feedback_answered"], f["sms_failed"], f["ballots"]) == (6, 2, 1, 4) else None
+        return f if (f["returned"], f["feedback_answered"], f["sms_failed"], f["ballots"], f["session_bookings"],
+                     f["session_bookings_cancelled"]) == (6, 2, 1, 4, 3, 1) else None
 
     await eventually(settled, timeout=180, interval=0.3)
     live = await snapshot(http, reporting, commune)
@@ -84,6 +85,10 @@ async def test_rebuild_gives_the_live_figures_and_queries_answer_meanwhile(servi
     rebuilt = await snapshot(http, reporting, commune)
     assert rebuilt == during["with_late_comer"]
     assert rebuilt["report?period=month&at=2026-03-01"]["figures"]["received"] == 10
+    # Session bookings are replayed too: booked 3, cancelled 1 in March, one more in April.
+    march_figures = rebuilt["report?period=month&at=2026-03-01"]["figures"]
+    assert (march_figures["session_bookings"], march_figures["session_bookings_cancelled"]) == (3, 1)
+    assert rebuilt["figures"]["session_bookings"] == 4 and rebuilt["figures"]["sessions_held"] == 2
 
     # The command line does the same, prints its rate, and the figures stay identical.
     env = {**os.environ, "MONGODB_URI": stack.mongodb_uri, "NATS_URL": stack.nats_url,

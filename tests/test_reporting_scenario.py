@@ -13,6 +13,9 @@ The commune's March 2026, hand-counted (times are local, UTC+7):
   D8  received 30/03 counter, due 02/04                                          -> pending, not yet due
   D9  received 20/03 counter, CT-CHUKY, due 24/03, no result                     -> pending, overdue
   D10 received 31/03 18:00 UTC = 01/04 local                                      -> April, not March
+  Bookings of session slots (by phone): B1, B2 for S1 on 15/03, booked 10/03 and 12/03; B3 for S3 (no
+  dossier ever received in it: not a session held), booked 13/03; B2 cancelled 14/03; B4 booked
+  31/03 23:00 UTC = 01/04 local                                                   -> 3 booked, 1 cancelled
 """
 
 import uuid
@@ -20,14 +23,14 @@ import uuid
 import pytest
 
 from motcua_reporting.domain.scorecard import DEFAULT_CRITERIA
-from services.reporting.tests.events import Dossier, ballot, feedback, letter, message
+from services.reporting.tests.events import Dossier, ballot, booking, booking_cancelled, feedback, letter, message
 from tests.helpers import as_json, eventually, publish_events
 
 pytestmark = pytest.mark.e2e
 
 
 def march(commune: str) -> list:
-    s1, s2 = uuid.uuid4(), uuid.uuid4()
+    s1, s2, s3 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     d = [
         Dossier(commune, 0, received="2026-02-26 09:00", due="2026-03-03 17:00"),
         Dossier(commune, 1, received="2026-03-02 08:00", due="2026-03-05 17:00"),
@@ -71,6 +74,11 @@ def march(commune: str) -> list:
         *feedback(commune, "2026-03-10 09:00", "2026-03-12 09:00", on_time=True),
         *feedback(commune, "2026-03-11 09:00", "2026-03-30 09:00", on_time=False),
     ]
+    b2 = booking(commune, "2026-03-12 14:00", s1, "2026-03-15")
+    events += [booking(commune, "2026-03-10 09:00", s1, "2026-03-15"), b2,
+               booking(commune, "2026-03-13 10:00", s3, "2026-03-29", title="Tối thứ Năm"),
+               booking_cancelled(b2, "2026-03-14 08:00"),
+               booking(commune, "2026-04-01 06:00", s1, "2026-04-05")]
     return events
 
 
@@ -81,6 +89,7 @@ EXPECTED_MARCH = {
     "letters_congratulation": 3, "letters_condolence": 1, "letters_thanks": 1,
     "letters_congratulation_by_life_event": {"marriage": 1, "birth": 2},
     "sms_sent": 3, "sms_failed": 1, "sessions_held": 2, "received_in_sessions": 3, "returned_at_home": 1,
+    "session_bookings": 3, "session_bookings_cancelled": 1,
     "assisted": 1, "received_online": 3,
     "received_by_channel": {"counter": 3, "online": 2, "post": 0, "out_of_hours": 3, "at_home": 0, "assisted": 1},
     "ballots": 4, "satisfied": 2, "ballot_satisfaction_rate": 0.5,
@@ -125,7 +134,8 @@ async def test_a_known_month_of_events_gives_the_hand_computed_figures(services,
         body = as_json(await http.get(url))
         f = body["figures"]
         return body if (f["sms_failed"], f["feedback_answered"], f["ballots"], f["returned"], f["withdrawn"]) == (
-            1, 2, 4, 6, 1) and f["letters_thanks"] == 1 and f["letters_condolence"] == 1 else None
+            1, 2, 4, 6, 1) and f["letters_thanks"] == 1 and f["letters_condolence"] == 1 and (
+            f["session_bookings"], f["session_bookings_cancelled"]) == (3, 1) else None
 
     body = await eventually(settled, timeout=180, interval=0.3)
     assert body["period"] == {"first_day": "2026-03-01", "last_day": "2026-03-31", "granularity": "month",
@@ -136,6 +146,7 @@ async def test_a_known_month_of_events_gives_the_hand_computed_figures(services,
     # April: D10 (received at 01:00 local on 1 April), and D8, D9 carried over from March.
     april = as_json(await http.get(f"{reporting}/v1/communes/{commune}/report?period=month&at=2026-04-10"))["figures"]
     assert (april["received"], april["carried_over"], april["returned"]) == (1, 2, 0)
+    assert (april["session_bookings"], april["session_bookings_cancelled"], april["sessions_held"]) == (1, 0, 0)
 
     # A custom range and a quarter add up the same days.
     q1 = as_json(await http.get(f"{reporting}/v1/communes/{commune}/report?period=quarter&at=2026-02-10"))["figures"]

@@ -16,6 +16,8 @@ from motcua_contracts import (
     MessageFailed,
     MessageSent,
     ResultReturned,
+    SessionBooked,
+    SessionBookingCancelled,
     SurveySubmitted,
     new_envelope,
 )
@@ -145,3 +147,26 @@ def feedback(commune: str, received: str, answered: str | None = None, on_time: 
                                                  due_at=r + timedelta(days=10), answered_at=a, on_time=on_time),
                                 source="survey", commune_code=commune, correlation_id="test", occurred_at=a))
     return out
+
+
+def booking(commune: str, when: str, session_id: uuid.UUID, session_day: str, *,
+            title: str = "Chủ nhật thân thiện", booking_id: uuid.UUID | None = None):
+    """A citizen booked (at local time ``when``) a slot of ``session_id`` on ``session_day``."""
+    moment = at(when)
+    day = datetime.strptime(session_day, "%Y-%m-%d").date()
+    starts = datetime.combine(day, datetime.min.time(), VN) + timedelta(hours=7, minutes=30)
+    data = SessionBooked(
+        booking_id=booking_id or uuid.uuid4(), booking_code=f"DK-{day:%y%m%d}-{uuid.uuid4().hex[:6]}",
+        session_id=session_id, session_title=title, day=day, starts_at=starts, ends_at=starts + timedelta(hours=3),
+        procedure_code="HT-KHAISINH", applicant_name_masked="N** V** B**", applicant_phone_masked="*******678",
+        consent_sms=True, booked_at=moment)
+    return new_envelope(data, source="intake", commune_code=commune, correlation_id="test", occurred_at=moment)
+
+
+def booking_cancelled(booked, when: str, by: str = "citizen"):
+    """The cancellation (at local time ``when``) of the booking announced by ``booked``."""
+    moment = at(when)
+    data = SessionBookingCancelled(booking_id=booked.data.booking_id, session_id=booked.data.session_id,
+                                   day=booked.data.day, cancelled_by=by, cancelled_at=moment)
+    return new_envelope(data, source="intake", commune_code=booked.commune_code, correlation_id="test",
+                        occurred_at=moment)

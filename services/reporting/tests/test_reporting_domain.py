@@ -20,7 +20,7 @@ from motcua_reporting.entrypoints.http import visible_communes
 from motcua_reporting.service_layer import tables
 from motcua_runtime.auth import Principal
 
-from services.reporting.tests.events import Dossier, ballot, letter, message
+from services.reporting.tests.events import Dossier, ballot, booking, booking_cancelled, letter, message
 
 
 def test_a_receipt_counts_in_every_dimension_it_names_and_opens_the_dossier():
@@ -62,6 +62,40 @@ def test_ballots_letters_and_messages():
     assert effect_of(message("26041", "2026-03-05 10:00", "sms", False)).counters[0].inc == {
         "messages_failed": 1, "sms_failed": 1}
     assert effect_of(message("26041", "2026-03-05 10:00", "email", True)).counters[0].inc == {"messages_sent": 1}
+
+
+def test_session_bookings_count_on_the_day_they_are_made_by_session():
+    session = uuid.uuid4()
+    # Booked by phone at 23:30 UTC on 31 March = 06:30 local on 1 April, for a session on 5 April.
+    booked = booking("26041", "2026-04-01 06:30", session, "2026-04-05")
+    effect = effect_of(booked)
+    assert effect.commune_code == "26041" and effect.day == "2026-04-01"  # the booking's day, not the session's
+    assert {(c.dim, c.key): c.inc for c in effect.counters} == {
+        ("all", ""): {"session_bookings": 1}, ("session", str(session)): {"session_bookings": 1}}
+    assert effect.dossier is None
+    cancelled = effect_of(booking_cancelled(booked, "2026-04-03 20:00", by="officer"))
+    assert cancelled.day == "2026-04-03"
+    assert {(c.dim, c.key): c.inc for c in cancelled.counters} == {
+        ("all", ""): {"session_bookings_cancelled": 1}, ("session", str(session)): {"session_bookings_cancelled": 1}}
+    # A session's booking documents carry no receipt: it is not a session held until a dossier comes.
+    docs = {op._filter["_id"]: op._doc for op in operations([effect, effect_of(booking("26041", "2026-04-01 09:00",
+                                                                                       session, "2026-04-05"))],
+                                                            at=booked.occurred_at)[0]}
+    assert docs[f"26041|2026-04-01|session|{session}"]["$inc"] == {"c.session_bookings": 2}
+    assert docs["26041|2026-04|all@m|"]["$inc"] == {"c.session_bookings": 2}
+    # Net booked = booked − cancelled; both beside the out-of-hours figures, with their labels.
+    figures = Figures({"session_bookings": 2, "session_bookings_cancelled": 1, "received_in_sessions": 3})
+    values = figures.as_dict()
+    assert (values["session_bookings"], values["session_bookings_cancelled"]) == (2, 1)
+    summary = tables.summary_table(figures)
+    labels = [row[0] for row in summary.rows]
+    at_ = labels.index("Hồ sơ nhận trong phiên ngoài giờ")
+    assert labels[at_ + 1:at_ + 3] == ["Lượt đăng ký phiên ngoài giờ", "Lượt hủy đăng ký phiên ngoài giờ"]
+    assert summary.rows[at_ + 1][1] == 2 and summary.rows[at_ + 2][1] == 1
+    assert tables.header("session_bookings", "en") == "Out-of-hours session bookings"
+    cols = list(tables.COMMUNE_COLUMNS)
+    assert cols[cols.index("sessions_held") + 1:cols.index("sessions_held") + 3] == [
+        "session_bookings", "session_bookings_cancelled"]
 
 
 def test_a_batch_merges_increments_per_document():

@@ -284,7 +284,10 @@ class MongoReportingReader:
 
     async def sessions_held(self, communes: Sequence[str] | None, first_day: str | None,
                             last_day: str | None) -> dict[str, int]:
-        pipeline = [{"$match": self._match("session", communes, first_day, last_day)},
+        # A session is held when a dossier was received in it; a session with bookings only
+        # (its documents hold no ``c.received``) is not counted as held.
+        match = {**self._match("session", communes, first_day, last_day), "c.received": {"$gt": 0}}
+        pipeline = [{"$match": match},
                     {"$group": {"_id": {"c": "$commune_code", "k": "$key"}}},
                     {"$group": {"_id": "$_id.c", "n": {"$sum": 1}}}]
         return {d["_id"]: d["n"] async for d in await (await self._coll("counters")).aggregate(pipeline)}

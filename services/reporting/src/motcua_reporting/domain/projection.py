@@ -5,7 +5,8 @@ Two read models (see docs/reporting.md):
 - **counters**: one document per commune × local day × dimension × key, holding counters that
   events ``$inc``. Dimensions: ``all`` (key ""), ``field``, ``procedure``, ``channel``,
   ``officer``, ``campaign``, ``factor`` (a SIPAS factor), ``session`` (an out-of-hours session
-  id) and ``proc_officer`` (key "<procedure>|<officer>", for the drill-down procedure → officer).
+  id: dossiers received in it, slots booked and cancelled in it) and ``proc_officer`` (key
+  "<procedure>|<officer>", for the drill-down procedure → officer).
   Procedure and field documents also hold a histogram of processing working days (``h``, in hundredths of
   a day) so medians come from precomputed counts.
 - **dossiers**: one document per dossier (key "<commune>|<dossier code>") with the facts that
@@ -45,6 +46,7 @@ COUNTERS: tuple[str, ...] = (
     "letters_apology", "letters_congratulation", *(f"letters_congratulation_{e.value}" for e in LifeEvent),
     "letters_condolence", "letters_thanks",
     "sms_sent", "sms_failed", "messages_sent", "messages_failed",
+    "session_bookings", "session_bookings_cancelled",
 )
 
 DIMENSIONS: tuple[str, ...] = ("all", "field", "procedure", "channel", "officer", "campaign", "factor", "session",
@@ -54,7 +56,7 @@ DIMENSIONS: tuple[str, ...] = ("all", "field", "procedure", "channel", "officer"
 CONSUMED: tuple[str, ...] = (
     "DossierReceived", "ResultReturned", "DossierSupplementRequested", "DossierRefused", "DossierWithdrawn",
     "DossierTransferred", "DossierRescheduled", "SurveySubmitted", "FeedbackReceived", "FeedbackAnswered",
-    "LetterIssued", "MessageSent", "MessageFailed",
+    "LetterIssued", "MessageSent", "MessageFailed", "SessionBooked", "SessionBookingCancelled",
 )
 
 
@@ -260,6 +262,15 @@ def effect_of(envelope: Envelope) -> Effect | None:
         if d.channel is NotifyChannel.SMS:
             inc[f"sms_{outcome}"] = 1
         effect.counters = _with_dims(inc)
+        return effect
+
+    if kind in ("SessionBooked", "SessionBookingCancelled"):
+        # Counted on the day the booking was made or cancelled (the event's ``occurred_at``), not
+        # on the session's date (``d.day``): "bookings taken this month" at the one-stop shop.
+        counter = "session_bookings" if kind == "SessionBooked" else "session_bookings_cancelled"
+        effect.counters = _with_dims({counter: 1})
+        attrs = {"session_title": d.session_title} if kind == "SessionBooked" else {}
+        effect.counters.append(CounterChange("session", str(d.session_id), {counter: 1}, attrs=attrs))
         return effect
 
     return None

@@ -28,6 +28,8 @@ DESCRIPTIONS = {
     "LetterIssued": "Letters: apologies, congratulations by life event, condolences, thanks",
     "MessageSent": "Messages delivered (SMS counted apart)",
     "MessageFailed": "Messages that finally failed (SMS counted apart)",
+    "SessionBooked": "Slots booked in out-of-hours sessions (by session), on the day of the booking",
+    "SessionBookingCancelled": "Bookings of out-of-hours sessions cancelled (by session), on the day of the cancellation",
 }
 
 

@@ -41,6 +41,9 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "sms_failed": ("Tin nhắn SMS lỗi", "SMS failed", "count"),
     "sessions_held": ("Phiên ngoài giờ đã tổ chức", "Out-of-hours sessions held", "count"),
     "received_in_sessions": ("Hồ sơ nhận trong phiên ngoài giờ", "Received in out-of-hours sessions", "count"),
+    "session_bookings": ("Lượt đăng ký phiên ngoài giờ", "Out-of-hours session bookings", "count"),
+    "session_bookings_cancelled": ("Lượt hủy đăng ký phiên ngoài giờ", "Out-of-hours session bookings cancelled",
+                                   "count"),
     "returned_at_home": ("Trả kết quả tại nhà", "Returned at home", "count"),
     "returned_free_of_charge": ("Trả tại nhà miễn phí", "Returned free of charge", "count"),
     "assisted": ("Nộp có người hỗ trợ", "Assisted submissions", "count"),
@@ -71,8 +74,8 @@ SUMMARY = (
     "average_processing_days", "median_processing_days",
     "letters_apology", "apologies_expected", "apology_gap", "letters_congratulation",
     "letters_congratulation_marriage", "letters_congratulation_birth", "letters_condolence", "letters_thanks",
-    "sms_sent", "sms_failed", "sessions_held", "received_in_sessions", "returned_at_home", "assisted",
-    "received_online", "online_share",
+    "sms_sent", "sms_failed", "sessions_held", "received_in_sessions", "session_bookings",
+    "session_bookings_cancelled", "returned_at_home", "assisted", "received_online", "online_share",
     "ballots", "satisfied", "ballot_satisfaction_rate",
     "in_scope_766", "unsatisfied_766", "complained_766", "late_766", "satisfaction_index_766",
     "feedback_received", "feedback_answered", "feedback_answered_on_time", "feedback_on_time_rate",
@@ -81,7 +84,7 @@ SUMMARY = (
 #: Columns of the communes-side-by-side table.
 COMMUNE_COLUMNS = (
     "carried_over", "received", "returned", "early", "on_time", "late", "pending_overdue", "on_time_rate",
-    "online_share", "sessions_held", "returned_at_home", "letters_apology", "apology_gap",
+    "online_share", "sessions_held", "session_bookings", "session_bookings_cancelled", "returned_at_home", "letters_apology", "apology_gap",
     "ballot_satisfaction_rate", "satisfaction_index_766", "feedback_on_time_rate",
 )
 
