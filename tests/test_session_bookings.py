@@ -184,3 +184,25 @@ async def test_a_past_sessions_bookings_lose_their_names_and_phones_to_retention
     assert [b["full_name"] for b in listed] == ["Lê Thị Chín"]
     [gone] = as_json(await http.get(bookings_url(services, commune, session), params={"day": past}))
     assert gone["full_name"] == "L* V** T**" and gone["phone_masked"] == ""
+
+
+async def test_session_hours_are_local_minutes_and_a_bad_schedule_breaks_nothing(services, http, commune):
+    # Found by fuzzing: seconds were dropped only when stored, so 10:00:10–10:00:50 was accepted and
+    # the commune's list of sessions answered 500 ever after; an offset on one time was a 500 at once.
+    base = f"{services['intake'].base_url}/v1/communes/{commune}/sessions"
+    rules = [{"kind": "weekly", "weekday": 6}]
+    same_minute = await http.post(base, json={"title": "x", "rules": rules, "start_time": "10:00:10",
+                                              "end_time": "10:00:50"})
+    assert same_minute.status_code == 422
+    assert same_minute.json()["error"]["message"] == ("Lịch phiên làm việc không hợp lệ: giờ kết thúc phải sau "
+                                                      "giờ bắt đầu.")
+    for start, end in (("07:30+05:00", "11:00"), ("10:00+05:00", "09:00Z")):
+        offset = await http.post(base, json={"title": "x", "rules": rules, "start_time": start, "end_time": end})
+        assert offset.status_code == 422, (start, end, offset.text)
+    assert (await http.post(base, json={"title": "x", "rules": rules * 9, "start_time": "07:30",
+                                        "end_time": "11:00"})).status_code == 422
+    fine = as_json(await http.post(base, json={"title": "Chủ nhật", "rules": rules, "start_time": "07:30:59",
+                                               "end_time": "11:00"}))
+    assert fine["start_time"] == "07:30:00"
+    listed = await http.get(base)
+    assert listed.status_code == 200 and [s["title"] for s in listed.json()] == ["Chủ nhật"]

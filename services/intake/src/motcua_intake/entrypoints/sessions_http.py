@@ -39,11 +39,19 @@ class RuleIn(BaseModel):
 
 class SessionIn(BaseModel):
     title: str = Field(min_length=1, max_length=200, examples=["60 phút vì dân"])
-    rules: list[RuleIn] = Field(min_length=1)
-    start_time: time
-    end_time: time
-    fields: list[str] = []
-    officers_on_duty: list[str] = []
+    rules: list[RuleIn] = Field(min_length=1, max_length=8)
+    start_time: time = Field(description="Local time, HH:MM (seconds are dropped; no offset)")
+    end_time: time = Field(description="Local time, HH:MM (seconds are dropped; no offset)")
+    fields: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=30)
+    officers_on_duty: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=50)
+
+    @field_validator("start_time", "end_time")
+    @classmethod
+    def _local_minutes(cls, value: time) -> time:
+        """A session's hours are the commune's local time to the minute, as they are stored."""
+        if value.tzinfo is not None:
+            raise ValueError("local time without an offset, e.g. 07:30")
+        return value.replace(second=0, microsecond=0)
     announcement: str = Field(default="", max_length=4000)
     valid_from: date | None = None
     valid_until: date | None = None
@@ -127,8 +135,19 @@ def session_error(error: SessionError) -> UserFacingError:
         case BookingCancelled():
             return UserFacingError(409, error.code, "Lượt đăng ký này đã được hủy trước đó.",
                                    "This booking was already cancelled.")
-    return UserFacingError(422, error.code, f"Lịch phiên làm việc không hợp lệ: {error}.",
+    reason_vi = _SCHEDULE_PROBLEM_VI.get(str(error), "xem lại các ngày và giờ đã chọn")
+    return UserFacingError(422, error.code, f"Lịch phiên làm việc không hợp lệ: {reason_vi}.",
                            f"The session schedule is not valid: {error}.")
+
+
+#: The domain's schedule problems (domain/sessions.py), in Vietnamese.
+_SCHEDULE_PROBLEM_VI = {
+    "weekday must be 0 (Monday) to 6 (Sunday)": "thứ trong tuần phải từ 0 (Thứ Hai) đến 6 (Chủ nhật)",
+    "a monthly rule needs nth = 1, 2, 3, 4 or -1 (last)": "lịch hằng tháng cần chọn tuần thứ 1, 2, 3, 4 hoặc tuần cuối",
+    "a session needs at least one recurrence rule": "cần ít nhất một quy tắc lặp lại",
+    "the session must end after it starts": "giờ kết thúc phải sau giờ bắt đầu",
+    "valid_until is before valid_from": "ngày kết thúc áp dụng trước ngày bắt đầu áp dụng",
+}
 
 
 def router(repository: Callable[[], MongoSessionRepository], uow_factory: Callable[[], object]) -> APIRouter:
