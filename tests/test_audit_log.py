@@ -104,6 +104,10 @@ async def test_notify_reads_a_contact_with_its_service_account_and_the_read_is_l
     assert as_json(await overseer.get(f"{intake}/v1/communes/{commune}/personal-data-access"))["total"] == log["total"]
     district = as_json(await overseer.get(f"{intake}/v1/personal-data-access", params={"commune_code": commune}))
     assert district["total"] == log["total"]
+    # Any period reads: everything from the first day to the last (was a 422 "number too large").
+    everything = as_json(await leader.get(f"{intake}/v1/communes/{commune}/personal-data-access",
+                                          params={"from": "0001-01-01", "to": "9999-12-31"}))
+    assert everything["total"] == log["total"]
     other_leader = await accounts.headers(Role.COMMUNE_LEADER, "X" + commune[1:])
     assert (await http.get(f"{intake}/v1/communes/{commune}/personal-data-access",
                            headers=other_leader)).status_code == 403

@@ -152,8 +152,10 @@ def _entry_out(doc: dict) -> AccessEntryOut:
 
 def _day_bounds(start: date | None, end: date | None, utc_offset_hours: int) -> tuple[datetime | None, datetime | None]:
     tz = timezone(timedelta(hours=utc_offset_hours))
-    lower = datetime.combine(start, time(0), tzinfo=tz) if start else None
-    upper = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz) if end else None
+    # Days before 2000 or after 2100 hold no read: clamped, so 9999-12-31 does not overflow.
+    earliest, latest = date(2000, 1, 1), date(2100, 1, 1)
+    lower = datetime.combine(max(start, earliest), time(0), tzinfo=tz) if start else None
+    upper = datetime.combine(min(end, latest) + timedelta(days=1), time(0), tzinfo=tz) if end else None
     return lower, upper
 
 
