@@ -37,3 +37,31 @@ def test_text_no_database_can_store_is_a_422():
     answer = client.post("/store")
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_text"
     assert "Unicode" in answer.json()["error"]["message_vi"]
+
+
+def test_the_frameworks_own_refusals_answer_in_the_same_shape():
+    client = _app(RuntimeError("unused"))
+    unknown = client.get("/khong-co")
+    assert unknown.status_code == 404 and unknown.json()["error"]["message"] == "Không có địa chỉ này."
+    wrong_method = client.get("/store")
+    assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST"
+    assert wrong_method.json()["error"]["code"] == "http_405"
+
+
+def test_a_body_nested_too_deep_is_a_400_with_a_reason():
+    from pydantic import BaseModel
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    class Body(BaseModel):
+        x: dict = {}
+
+    @app.post("/echo")
+    async def echo(body: Body) -> dict:
+        return {}
+
+    answer = TestClient(app).post("/echo", content=b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+                                  headers={"Content-Type": "application/json"})
+    assert answer.status_code in (400, 422)
+    assert answer.json()["error"]["message_en"]

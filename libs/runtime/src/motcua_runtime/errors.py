@@ -7,6 +7,7 @@ Domain code raises its own exceptions; entrypoints translate them into
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class UserFacingError(Exception):
@@ -50,6 +51,15 @@ def _wants_english(request: Request) -> bool:
     return request.headers.get("accept-language", "").lower().startswith("en")
 
 
+#: What the framework itself refuses (no route, wrong method, a body it cannot parse), in words.
+_FRAMEWORK_VI_EN = {
+    400: ("Nội dung gửi lên không đọc được (JSON sai cấu trúc hoặc lồng quá sâu).",
+          "The request body could not be read (malformed or too deeply nested JSON)."),
+    404: ("Không có địa chỉ này.", "No such address."),
+    405: ("Địa chỉ này không nhận phương thức đã dùng.", "This address does not accept that method."),
+}
+
+
 def _unstorable(request: Request, code: str, vi: str, en: str) -> JSONResponse:
     """A 422 for input that passed validation but cannot be stored as given."""
     return JSONResponse({"error": {"code": code, "message": en if _wants_english(request) else vi,
@@ -65,6 +75,15 @@ def install_error_handlers(app: FastAPI) -> None:
                        "message_en": error.message_en}},
             status_code=error.status,
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def framework_refusal(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # The framework's own refusals answer in the same shape and languages as ours.
+        vi, en = _FRAMEWORK_VI_EN.get(error.status_code, (str(error.detail), str(error.detail)))
+        return JSONResponse(
+            {"error": {"code": f"http_{error.status_code}", "message": en if _wants_english(request) else vi,
+                       "message_vi": vi, "message_en": en}},
+            status_code=error.status_code, headers=getattr(error, "headers", None))
 
     @app.exception_handler(UnicodeEncodeError)
     async def unencodable_text(request: Request, error: UnicodeEncodeError) -> JSONResponse:
