@@ -157,9 +157,9 @@ class SettingsOut(BaseModel):
 
 
 class CallbackIn(BaseModel):
-    reference: str = Field(description="Our message id (sent as client_ref / tracking_id).")
+    reference: str = Field(max_length=64, description="Our message id (sent as client_ref / tracking_id).")
     status: Literal["delivered", "failed", "temporary-failure"]
-    provider_id: str | None = None
+    provider_id: str | None = Field(default=None, max_length=200)
     detail: str | None = Field(default=None, max_length=500)
 
 
