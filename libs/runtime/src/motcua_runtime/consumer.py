@@ -211,10 +211,12 @@ def event_subscriber(
     One durable consumer per service and purpose: replicas of a service bind to the
     same consumer and share its messages, each delivered to one of them.
 
-    ``max_workers`` (default: the service's ``CONSUMER_CONCURRENCY``, 1): messages of one
-    fetched batch handled at once in this process. Above 1, handlers of one consumer overlap
-    just as replicas' do (apply_once and per-key turns keep effects exactly-once); their
-    MongoDB commits then share journal flushes.
+    ``max_workers`` (default: the service's ``CONSUMER_CONCURRENCY``, 1): with 1, FastStream
+    (0.7, ``PullStreamSubscriber``) starts every message of a fetched batch (``batch_size``) at
+    once and fetches again when the whole batch is done; above 1 (``ConcurrentPullStreamSubscriber``)
+    at most ``max_workers`` run at once, fetching continues meanwhile. Either way handlers of one
+    consumer overlap just as replicas' do (apply_once and per-key turns keep effects
+    exactly-once); their MongoDB commits then share journal flushes.
     """
     subject = event_subject_filter(event_type, version, commune_code)
     _DURABLES.setdefault(broker, set()).add(durable)

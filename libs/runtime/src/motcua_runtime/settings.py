@@ -39,7 +39,9 @@ class ServiceSettings(BaseSettings):
     #: How long a consumer may hold a message before JetStream redelivers it.
     ack_wait_seconds: float = 30.0
     pull_batch_size: int = 32
-    #: Messages of one consumer handled at once in one process (1: one after the other).
+    #: Messages of one consumer handled at once in one process. 1: FastStream starts a whole
+    #: fetched batch (``pull_batch_size``) at once, then fetches again; above 1: at most this many
+    #: at once, fetching meanwhile (motcua_runtime.consumer.event_subscriber).
     consumer_concurrency: int = 1
 
     # Observability (motcua_runtime.observability). Shared names: MOTCUA_OTLP_ENDPOINT, ...
