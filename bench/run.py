@@ -21,6 +21,7 @@ the ratio of (2) to (1). Figures, not assertions: it never fails on speed.
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -357,6 +358,7 @@ async def main() -> int:
     parser.add_argument("--backlog", action="store_true",
                         help="with --only consumer: publish first, then time the consumers alone draining it "
                              "(CPU and events/s of the consumer side only; latency then includes the wait)")
+    parser.add_argument("--keep-data", action="store_true", help="keep the servers' data directory afterwards")
     parser.add_argument("--profile", metavar="FILE",
                         help="with --only consumer: cProfile the consumer row(s) into FILE (pstats)")
     parser.add_argument("--paced-seconds", type=float, default=15.0, help="duration of the paced flow row")
@@ -423,6 +425,8 @@ async def main() -> int:
             print(paced.line(), flush=True)
     finally:
         await asyncio.to_thread(stack.stop)
+        if not args.keep_data:  # the servers' data of one run is a few hundred MB
+            shutil.rmtree(base, ignore_errors=True)
     print(f"\n{'row':<17} {'events':>8} {'events/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'CPU µs/event':>12}")
     for row in rows:
         print(row.line())
