@@ -102,7 +102,7 @@ async def retry_transient(operation, attempts: int = 5):
         except PyMongoError as error:
             if attempt == attempts or not error.has_error_label("TransientTransactionError"):
                 raise
-            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
+            await asyncio.sleep(random.uniform(0, min(0.01 * 2**attempt, 0.5)))
 
 
 async def apply_once(uow: UnitOfWork, consumer: str, event_id: str, effect) -> bool:

@@ -17,7 +17,7 @@ Vietnamese refusals), sessions through the repository as ``POST …/sessions`` d
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, time, timedelta, timezone
+from datetime import date, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 from uuid import UUID, uuid4
@@ -32,7 +32,6 @@ from motcua_runtime.clock import utc_now
 from motcua_runtime.due_dates import WorkingCalendar
 from motcua_runtime.errors import UserFacingError
 from motcua_runtime.logging import mask_digits
-from motcua_runtime.unit_of_work import retry_transient
 
 from motcua_intake.adapters.catalogue_store import list_procedures
 from motcua_intake.adapters.session_store import MongoSessionRepository
@@ -43,7 +42,7 @@ from motcua_intake.domain.sessions import (
     RecurrenceRule,
     SessionError,
 )
-from motcua_intake.entrypoints.sessions_http import VN_OFFSET, session_error
+from motcua_intake.entrypoints.sessions_http import VN_OFFSET, book_in_turn, cancel_in_turn, session_error
 from motcua_intake.service_layer import bookings as booking_cases
 
 CommunePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="Commune (tenant) code")]
@@ -538,9 +537,9 @@ def router(
             by = first(form, "nguoi_huy")
             try:
                 booking_id = UUID(first(form, "luot"))
-                cancelled = await retry_transient(lambda: booking_cases.cancel(
-                    commune_code, session.id, booking_id, uow_factory(), by=by if by in ("citizen", "officer")
-                    else "citizen", now=utc_now(), correlation_id=correlation_id))
+                cancelled = await cancel_in_turn(commune_code, session.id, booking_id, uow_factory,
+                                                 by=by if by in ("citizen", "officer") else "citizen",
+                                                 correlation_id=correlation_id)
             except (ValueError, booking_cases.BookingNotFound):
                 return await day_page(request, commune_code, session_id, error=s["booking_not_found"],
                                       status_code=404)
@@ -572,8 +571,7 @@ def router(
             procedure_code=procedure_code, note=note, consent_sms=bool(first(form, "dong_y_sms")),
             correlation_id=correlation_id)
         try:
-            booked = await retry_transient(lambda: booking_cases.book(
-                command, uow_factory(), today=today(), now=utc_now(), tz=timezone(VN_OFFSET)))
+            booked = await book_in_turn(command, uow_factory)
         except booking_cases.SessionNotFound:
             return await day_page(request, commune_code, session_id, status_code=404)
         except SessionError as error:  # full, or no session that day: the API's message, the form kept

@@ -6,12 +6,14 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pymongo.errors import PyMongoError
 from pydantic import BaseModel, Field, field_validator
 
 from motcua_contracts import CommuneCode
 from motcua_runtime.clock import utc_now
 from motcua_runtime.errors import UserFacingError
 from motcua_runtime.logging import mask_digits
+from motcua_runtime.locks import KeyedTurns
 from motcua_runtime.unit_of_work import retry_transient
 
 from motcua_intake.adapters.session_store import MongoSessionRepository
@@ -124,6 +126,36 @@ def _local_today() -> date:
     return (utc_now() + VN_OFFSET).date()
 
 
+#: Bookings of one session take turns in this process: they all write the date's counter
+#: (capacity), so concurrent ones would meet in write conflicts and retry each other into the
+#: ground; across replicas the transaction retry absorbs what conflicts remain.
+_booking_turns = KeyedTurns()
+
+
+async def book_in_turn(command: booking_cases.BookSlot, uow_factory: Callable[[], object]) -> booking_cases.Booked:
+    """Book (the API and the counter page both come here)."""
+    async with _booking_turns.turn(str(command.session_id)):
+        return await _retried(lambda: booking_cases.book(
+            command, uow_factory(), today=_local_today(), now=utc_now(), tz=timezone(VN_OFFSET)))
+
+
+async def cancel_in_turn(commune_code: str, session_id: UUID, booking_id: UUID, uow_factory: Callable[[], object],
+                         *, by: str, correlation_id: str | None) -> Booking:
+    async with _booking_turns.turn(str(session_id)):
+        return await _retried(lambda: booking_cases.cancel(
+            commune_code, session_id, booking_id, uow_factory(), by=by, now=utc_now(), correlation_id=correlation_id))
+
+
+async def _retried(operation):
+    try:
+        return await retry_transient(operation, attempts=10)
+    except PyMongoError as error:
+        if not error.has_error_label("TransientTransactionError"):
+            raise
+        raise UserFacingError(503, "busy", "Hệ thống đang bận, xin vui lòng thử lại sau ít phút.",
+                              "The system is busy; please try again in a few minutes.") from error
+
+
 def session_error(error: SessionError) -> UserFacingError:
     match error:
         case SessionFull():
@@ -196,8 +228,7 @@ def router(repository: Callable[[], MongoSessionRepository], uow_factory: Callab
             phone=body.phone, procedure_code=body.procedure_code, note=body.note, consent_sms=body.consent_sms,
             correlation_id=getattr(request.state, "correlation_id", None))
         try:
-            booked = await retry_transient(lambda: booking_cases.book(
-                command, uow_factory(), today=_local_today(), now=utc_now(), tz=timezone(VN_OFFSET)))
+            booked = await book_in_turn(command, uow_factory)
         except booking_cases.SessionNotFound as error:
             raise _session_not_found() from error
         except SessionError as error:
@@ -218,9 +249,9 @@ def router(repository: Callable[[], MongoSessionRepository], uow_factory: Callab
                      body: CancellationIn | None = None) -> BookingOut:
         await existing(commune_code, session_id)
         try:
-            booking = await retry_transient(lambda: booking_cases.cancel(
-                commune_code, session_id, booking_id, uow_factory(), by=(body or CancellationIn()).by, now=utc_now(),
-                correlation_id=getattr(request.state, "correlation_id", None)))
+            booking = await cancel_in_turn(commune_code, session_id, booking_id, uow_factory,
+                                           by=(body or CancellationIn()).by,
+                                           correlation_id=getattr(request.state, "correlation_id", None))
         except booking_cases.BookingNotFound as error:
             raise UserFacingError(404, "booking_not_found", "Không tìm thấy lượt đăng ký này.",
                                   "No such booking.") from error
