@@ -422,13 +422,9 @@ class Stack:
 
 def _create_master_key_once(path: Path) -> None:
     """96 random bytes, base64, readable by the owner only; an existing key is kept."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as file:
-        file.write(base64.b64encode(os.urandom(96)).decode("ascii") + "\n")
+    from motcua_runtime.key_files import read_or_create
+
+    read_or_create(path, lambda: base64.b64encode(os.urandom(96)) + b"\n")
 
 
 async def _provision(nats_url: str, log: Callable[[str], None]) -> list[str]:

@@ -16,6 +16,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from motcua_runtime.key_files import read_or_create
+
 KEY_BYTES = 32
 PREFIX = "v1."
 
@@ -50,23 +52,11 @@ def generate_key() -> str:
 
 
 def load_secret_box(key_b64: str, key_file: str, data_dir: str) -> SecretBox:
-    """From ``HOOKS_SECRETS_KEY``; else the key file, generated once (replicas starting together
-    end with one key: written aside, then linked into place)."""
+    """From ``HOOKS_SECRETS_KEY``; else the key file, generated once (``motcua_runtime.key_files``)."""
     if key_b64.strip():
         try:
             return SecretBox(base64.b64decode(key_b64.strip(), validate=True))
         except (binascii.Error, ValueError) as error:
             raise SecretsKeyError(f"HOOKS_SECRETS_KEY is not base64: {error}") from error
     path = Path(key_file) if key_file else Path(data_dir) / "secrets.key"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(generate_key())
-        os.chmod(temporary, 0o600)
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass
-        finally:
-            temporary.unlink(missing_ok=True)
-    return SecretBox(base64.b64decode(path.read_text().strip()))
+    return SecretBox(base64.b64decode(read_or_create(path, lambda: generate_key().encode()).strip()))

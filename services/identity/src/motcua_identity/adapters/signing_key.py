@@ -12,7 +12,6 @@ they expire (a working day); then the previous key is removed (docs/runbook.md).
 import base64
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from motcua_runtime.key_files import read_or_create
 
 
 _PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.S)
@@ -105,19 +106,4 @@ def load_signing_key(pem: str, key_file: str, data_dir: str) -> SigningKey:
     if pem.strip():
         return SigningKey.from_pem(pem)
     path = Path(key_file) if key_file else Path(data_dir) / "signing-key.pem"
-    if path.is_file():
-        return SigningKey.from_pem(path.read_bytes())
-    key = SigningKey.generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written aside then renamed: replicas starting together end with one key (the last rename
-    # wins and a loser re-reads it below).
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(key.pem())
-    os.chmod(temporary, 0o600)
-    try:
-        os.link(temporary, path)  # fails if another process got there first
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink(missing_ok=True)
-    return SigningKey.from_pem(path.read_bytes())
+    return SigningKey.from_pem(read_or_create(path, lambda: SigningKey.generate().pem()))
