@@ -233,3 +233,16 @@ def test_processing_working_days_counts_from_the_counting_start():
     # Received on the Friday before Tết 2028 after the cut-off, returned on Tuesday 1/2.
     assert YEARS.processing_working_days(local(2028, 1, 21, 16, 0), local(2028, 2, 1, 10, 0)) == 1
     assert YEARS.processing_working_days(local(2028, 1, 21, 16, 0), local(2028, 1, 21, 16, 30)) == 0
+
+
+def test_a_period_of_local_days_is_clamped_to_the_days_records_can_have():
+    from datetime import date, datetime, timedelta, timezone
+
+    from motcua_runtime.clock import local_day_bounds
+
+    vn = timezone(timedelta(hours=7))
+    assert local_day_bounds(date(2026, 11, 1), date(2026, 11, 30), vn) == (
+        datetime(2026, 11, 1, tzinfo=vn), datetime(2026, 12, 1, tzinfo=vn))
+    assert local_day_bounds(None, None, vn) == (None, None)
+    lower, upper = local_day_bounds(date(1, 1, 1), date(9999, 12, 31), vn)  # "everything": no overflow
+    assert lower == datetime(2000, 1, 1, tzinfo=vn) and upper == datetime(2100, 1, 2, tzinfo=vn)

@@ -13,7 +13,7 @@ flood of refused requests cannot fill the disk.
 """
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
 from motcua_runtime.auth import ACCESS_DENIALS
+from motcua_runtime.clock import local_day_bounds
 
 VIETNAM = timezone(timedelta(hours=7))
 COMMUNE_ROUTE = "/v1/communes/{commune_code}/access-denials"
@@ -61,11 +62,8 @@ class DenialPage(BaseModel):
 
 
 def _bounds(start: date | None, end: date | None) -> dict:
-    at: dict = {}
-    if start:
-        at["$gte"] = datetime.combine(start, time(0), tzinfo=VIETNAM)
-    if end:
-        at["$lt"] = datetime.combine(end + timedelta(days=1), time(0), tzinfo=VIETNAM)
+    lower, upper = local_day_bounds(start, end, VIETNAM)
+    at = {**({"$gte": lower} if lower else {}), **({"$lt": upper} if upper else {})}
     return {"at": at} if at else {}
 
 

@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from pydantic import BaseModel, ConfigDict, Field
 
 from motcua_contracts import Channel, CommuneCode, ReturnChannel
-from motcua_runtime.clock import utc_now
+from motcua_runtime.clock import EARLIEST_DAY, LATEST_DAY, local_day_bounds, utc_now
 from motcua_runtime.errors import UserFacingError
 from motcua_runtime.locks import KeyedTurns
 from motcua_runtime.unit_of_work import retry_transient
@@ -42,8 +42,6 @@ from motcua_intake.service_layer import handlers
 log = structlog.get_logger("motcua.intake")
 
 CommunePath = Annotated[CommuneCode, Path(description="Commune (tenant) code")]
-#: The widest range of receipt days a listing asks the database about.
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 1, 1)
 
 
 class ApplicantIn(BaseModel):
@@ -337,11 +335,8 @@ def router(
                         if (d.is_overdue(now) if deadline == "overdue" else d.is_due_soon(now, working_calendar))]
             return DossierPage(items=[DossierOut.of(d) for d in matching[offset:offset + limit]], total=len(matching))
         if received_from or received_to:
-            # Days before 2000 or after 2100 hold no dossier: clamped, so 0001-01-01 or 9999-12-31
-            # (everything) does not overflow the time arithmetic.
-            start = datetime.combine(max(received_from or EARLIEST, EARLIEST), time(0), tzinfo=working_calendar.tz)
-            end = datetime.combine(min(received_to or LATEST, LATEST) + timedelta(days=1), time(0),
-                                   tzinfo=working_calendar.tz)
+            start, end = local_day_bounds(received_from or EARLIEST_DAY, received_to or LATEST_DAY,
+                                          working_calendar.tz)
             items, total = await received_between(db(), commune_code, start, end, limit + offset)
             return DossierPage(items=[DossierOut.of(d) for d in items[offset:]], total=total)
         items, total = await list_dossiers(db(), commune_code, limit=limit, offset=offset)

@@ -14,7 +14,7 @@ per route.
 """
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated
 from urllib.parse import unquote
 from uuid import UUID
@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from pymongo.asynchronous.database import AsyncDatabase
 
 from motcua_runtime.auth import Role
-from motcua_runtime.clock import utc_now
+from motcua_runtime.clock import local_day_bounds, utc_now
 from motcua_runtime.errors import UserFacingError
 
 from motcua_intake.adapters import audit, retention
@@ -151,12 +151,7 @@ def _entry_out(doc: dict) -> AccessEntryOut:
 
 
 def _day_bounds(start: date | None, end: date | None, utc_offset_hours: int) -> tuple[datetime | None, datetime | None]:
-    tz = timezone(timedelta(hours=utc_offset_hours))
-    # Days before 2000 or after 2100 hold no read: clamped, so 9999-12-31 does not overflow.
-    earliest, latest = date(2000, 1, 1), date(2100, 1, 1)
-    lower = datetime.combine(max(start, earliest), time(0), tzinfo=tz) if start else None
-    upper = datetime.combine(min(end, latest) + timedelta(days=1), time(0), tzinfo=tz) if end else None
-    return lower, upper
+    return local_day_bounds(start, end, timezone(timedelta(hours=utc_offset_hours)))
 
 
 class RetentionRunOut(BaseModel):
