@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from motcua_hooks.domain.subscriptions import Subscription
 from motcua_hooks.service_layer.handlers import Dispatcher, record_event
 
-SUB = Subscription("s1", "kho-du-lieu", "http://receiver/x", "bi-mat-du-dai-mot-chut", communes=frozenset({"26041"}),
-                   retry_for_seconds=60)
+SUB = Subscription("s1", "kho-du-lieu", "http://receiver/x", communes=frozenset({"26041"}), retry_for_seconds=60)
+SECRET = "bi-mat-du-dai-mot-chut"
 
 
 class FakeQueue:
@@ -59,7 +59,7 @@ class FakeStore:
 
     async def subscription(self, subscription_id):
         return {"_id": SUB.subscription_id, "subscriber": SUB.subscriber, "callback_url": SUB.callback_url,
-                "secret": SUB.secret, "status": "active", "retry_for_seconds": SUB.retry_for_seconds}
+                "secret": SECRET, "status": "active", "retry_for_seconds": SUB.retry_for_seconds}
 
     async def claim_due_lane(self, now, lease_seconds):
         due = sorted((lane for lane in self.lanes.values() if not lane["parked"] and lane["next_attempt_at"]

@@ -15,7 +15,7 @@ from motcua_hooks.domain.subscriptions import (
 
 
 def _subscription(**kw) -> Subscription:
-    return Subscription("s1", "cong-dvc", "http://127.0.0.1/x", "bi-mat-du-dai-mot-chut", **kw)
+    return Subscription("s1", "cong-dvc", "http://127.0.0.1/x", **kw)
 
 
 def test_filters_by_event_type_commune_and_field():

@@ -53,7 +53,7 @@ async def ensure_indexes(db: AsyncDatabase, log_retention_days: float = 90) -> N
 def subscription_of(doc: dict[str, Any]) -> Subscription:
     return Subscription(
         subscription_id=doc["_id"], subscriber=doc["subscriber"], callback_url=doc["callback_url"],
-        secret=doc.get("secret", ""), event_types=frozenset(doc.get("event_types", [])),
+        event_types=frozenset(doc.get("event_types", [])),
         communes=frozenset(doc.get("communes", [])), fields=frozenset(doc.get("fields", [])),
         retry_for_seconds=doc["retry_for_seconds"], status=doc["status"],
     )

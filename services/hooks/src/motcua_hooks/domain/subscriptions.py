@@ -20,7 +20,7 @@ class Subscription:
     subscription_id: str
     subscriber: str
     callback_url: str
-    secret: str
+    # The signing secret is not part of it: sealed at rest, it is unsealed only to sign a delivery.
     #: Empty: every public event. Otherwise event type names (every major version).
     event_types: frozenset[str] = frozenset()
     #: Empty: every commune of the deployment. Otherwise the commune codes (the subscription's scope).

@@ -350,6 +350,12 @@ async def find_feedback(db: AsyncDatabase, code: str) -> Feedback | None:
     return feedback_of(doc) if doc else None
 
 
+async def find_ballot(db: AsyncDatabase, ballot_id: UUID) -> Ballot | None:
+    """A ballot by its id, whatever its commune (for another service's account)."""
+    doc = await db[BALLOTS].find_one({"_id": ballot_id})
+    return ballot_of(doc) if doc else None
+
+
 async def find_ballot_by_token(db: AsyncDatabase, token: str) -> Ballot | None:
     doc = await db[BALLOTS].find_one({"token": token})
     return ballot_of(doc) if doc else None

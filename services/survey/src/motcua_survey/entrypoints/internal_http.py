@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from motcua_runtime.errors import UserFacingError
 
-from motcua_survey.adapters.repository import BALLOTS, ballot_of
+from motcua_survey.adapters.repository import find_ballot
 from motcua_survey.domain.model import BallotStatus
 
 
@@ -32,10 +32,9 @@ def router(db: Callable[[], AsyncDatabase], public_base_url: str = "") -> APIRou
     @api.get("/ballots/{ballot_id}/link", response_model=BallotLinkOut,
              summary="A ballot's one-time link, for the service that invites the citizen (role service)")
     async def ballot_link(request: Request, ballot_id: UUID) -> BallotLinkOut:
-        doc = await db()[BALLOTS].find_one({"_id": ballot_id})
-        if doc is None:
+        ballot = await find_ballot(db(), ballot_id)
+        if ballot is None:
             raise UserFacingError(404, "ballot_not_found", "Không tìm thấy phiếu đánh giá này.", "No such ballot.")
-        ballot = ballot_of(doc)
         base = public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
         expired = ballot.status is BallotStatus.OPEN and ballot.expires_at <= datetime.now(UTC)
         status = BallotStatus.EXPIRED.value if expired else ballot.status.value
