@@ -292,7 +292,8 @@ async def test_a_leader_schedules_a_monthly_session_an_overseer_only_reads_anoth
 def test_the_new_session_form_refuses_each_mistake_in_vietnamese():
     from uuid import uuid4
 
-    from motcua_intake.entrypoints.session_pages import TEXTS, normalize_phone, schedule_en, session_from_form
+    from motcua_intake.domain.sessions import normalize_phone
+    from motcua_intake.entrypoints.session_pages import TEXTS, schedule_en, session_from_form
 
     s = TEXTS["vi"]
     good = {"tieu_de": ["Chủ nhật thân thiện"], "lap_lai": ["monthly"], "thu": ["6"], "tuan": ["-1", "2"],

@@ -96,3 +96,12 @@ def test_today_is_bookable_only_until_the_session_ends():
     with pytest.raises(SessionClosed):
         check_booking(s, monday, monday, 0, local_now=time(18, 0))
     check_booking(s, monday + timedelta(days=7), monday, 0, local_now=time(20, 0))  # next week's is fine
+
+
+def test_session_hours_are_local_minutes_whoever_schedules_it():
+    kept = session([RecurrenceRule(Recurrence.WEEKLY, SUNDAY)], start=time(7, 30, 59), end=time(11, 0, 1))
+    assert (kept.start_time, kept.end_time) == (time(7, 30), time(11, 0))
+    with pytest.raises(SessionError, match="must end after"):  # the same minute, once seconds are dropped
+        session([RecurrenceRule(Recurrence.WEEKLY, SUNDAY)], start=time(10, 0, 10), end=time(10, 0, 50))
+    with pytest.raises(SessionError, match="without an offset"):
+        session([RecurrenceRule(Recurrence.WEEKLY, SUNDAY)], start=time(7, 30, tzinfo=VN), end=time(11))

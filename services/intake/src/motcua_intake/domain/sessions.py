@@ -7,6 +7,7 @@ Schedules from the seeds, each one or more recurrence rules:
 """
 
 import calendar as stdlib_calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -83,6 +84,11 @@ class OutOfHoursSession:
     def __post_init__(self) -> None:
         if not self.rules:
             raise SessionError("a session needs at least one recurrence rule")
+        if self.start_time.tzinfo is not None or self.end_time.tzinfo is not None:
+            raise SessionError("session hours are local time, without an offset")
+        # To the minute, as the schedule is written and kept (10:00:10–10:00:50 is no session).
+        self.start_time = self.start_time.replace(second=0, microsecond=0)
+        self.end_time = self.end_time.replace(second=0, microsecond=0)
         if self.end_time <= self.start_time:
             raise SessionError("the session must end after it starts")
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
@@ -164,6 +170,16 @@ class Booking:
         if not self.active:
             raise BookingCancelled(f"booking {self.code} is already cancelled")
         self.cancelled_at, self.cancelled_by = at, by
+
+
+def normalize_phone(text: str) -> str:
+    """A phone as a citizen or an officer writes it ('0987 123 456', '0987.123.456', '+84 987…')
+    → digits, '+84' written as the leading 0: one citizen, one way of writing the number (a
+    second booking of the same phone is found)."""
+    phone = re.sub(r"[\s.\-()]", "", text)
+    if phone.startswith("+84") and len(phone) == 12:
+        phone = "0" + phone[3:]
+    return phone
 
 
 def occurrence_bounds(session: OutOfHoursSession, day: date, tz: tzinfo) -> tuple[datetime, datetime]:

@@ -41,6 +41,7 @@ from motcua_intake.domain.sessions import (
     Recurrence,
     RecurrenceRule,
     SessionError,
+    normalize_phone,
 )
 from motcua_intake.entrypoints.sessions_http import VN_OFFSET, book_in_turn, cancel_in_turn, session_error
 from motcua_intake.service_layer import bookings as booking_cases
@@ -290,15 +291,6 @@ def schedule_en(session: OutOfHoursSession) -> str:
 
     days = "; ".join(one(rule) for rule in session.rules)
     return f"{days[:1].upper()}{days[1:]}, {session.start_time:%H:%M}–{session.end_time:%H:%M}"
-
-
-def normalize_phone(text: str) -> str:
-    """What an officer types on the phone ('0987 123 456', '0987.123.456', '+84 987…') → digits,
-    '+84' written as the leading 0 (one citizen, one way of writing the number)."""
-    phone = re.sub(r"[\s.\-()]", "", text)
-    if phone.startswith("+84") and len(phone) == 12:
-        phone = "0" + phone[3:]
-    return phone
 
 
 async def read_form(request: Request) -> dict[str, list[str]] | None:

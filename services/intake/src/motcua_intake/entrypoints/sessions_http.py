@@ -27,6 +27,7 @@ from motcua_intake.domain.sessions import (
     SessionClosed,
     SessionError,
     SessionFull,
+    normalize_phone,
 )
 
 CommunePath = Annotated[CommuneCode, Path(description="Commune (tenant) code")]
@@ -47,13 +48,6 @@ class SessionIn(BaseModel):
     fields: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=30)
     officers_on_duty: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=50)
 
-    @field_validator("start_time", "end_time")
-    @classmethod
-    def _local_minutes(cls, value: time) -> time:
-        """A session's hours are the commune's local time to the minute, as they are stored."""
-        if value.tzinfo is not None:
-            raise ValueError("local time without an offset, e.g. 07:30")
-        return value.replace(second=0, microsecond=0)
     announcement: str = Field(default="", max_length=4000)
     valid_from: date | None = None
     valid_until: date | None = None
@@ -98,10 +92,7 @@ class BookingIn(BaseModel):
     @classmethod
     def _one_way_of_writing(cls, value: object) -> object:
         """'0987 123 456', '0987.123.456' and '+84987123456' are one phone (one booking)."""
-        if not isinstance(value, str):
-            return value
-        digits = "".join(ch for ch in value if ch not in " .-")
-        return "0" + digits[3:] if digits.startswith("+84") else digits
+        return normalize_phone(value) if isinstance(value, str) else value
 
 
 class BookingOut(BaseModel):
@@ -178,6 +169,7 @@ _SCHEDULE_PROBLEM_VI = {
     "a monthly rule needs nth = 1, 2, 3, 4 or -1 (last)": "lịch hằng tháng cần chọn tuần thứ 1, 2, 3, 4 hoặc tuần cuối",
     "a session needs at least one recurrence rule": "cần ít nhất một quy tắc lặp lại",
     "the session must end after it starts": "giờ kết thúc phải sau giờ bắt đầu",
+    "session hours are local time, without an offset": "giờ làm việc là giờ địa phương, không kèm múi giờ",
     "valid_until is before valid_from": "ngày kết thúc áp dụng trước ngày bắt đầu áp dụng",
 }
 
